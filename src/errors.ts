@@ -1,0 +1,60 @@
+/**
+ * The one error class of the service. `code` is stable snake_case (clients branch on it),
+ * `status` is the HTTP status, `title` is fixed per code and `detail` says what happened to
+ * this request. Nothing user-supplied (filenames, bytes, landmarks) is ever put in a message.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(`${code}: ${detail}`);
+    this.name = 'AppError';
+  }
+}
+
+/** The catalogue of errors; the README's error table lists the same codes. */
+export const errors = {
+  missingImage: (detail = 'Send the photo as a multipart/form-data file in the field "image".') =>
+    new AppError('missing_image', 400, 'Missing image', detail),
+  tooManyFiles: () =>
+    new AppError('too_many_files', 400, 'Too many files', 'Send exactly one file, in the field "image".'),
+  malformedMultipart: (detail: string) =>
+    new AppError('malformed_multipart', 400, 'Malformed multipart body', detail),
+  invalidParameter: (field: string, expected: string) =>
+    new AppError('invalid_parameter', 400, 'Invalid parameter', `Expected ${expected} for "${field}".`),
+  notMultipart: () =>
+    new AppError('not_multipart', 415, 'Not multipart/form-data',
+      'Send the request as multipart/form-data with the photo in the field "image".'),
+  payloadTooLarge: (limit: number) =>
+    new AppError('payload_too_large', 413, 'Payload too large', `The upload exceeds the limit of ${limit} bytes.`),
+  unsupportedMediaType: (detail = 'Accepted image formats are JPEG, PNG, WebP and AVIF.') =>
+    new AppError('unsupported_media_type', 415, 'Unsupported media type', detail),
+  imageDecodeFailed: (detail = 'The image is truncated or corrupt and could not be decoded.') =>
+    new AppError('image_decode_failed', 422, 'Image could not be decoded', detail),
+  imageTooLarge: (pixels: number, limit: number) =>
+    new AppError('image_too_large', 413, 'Image too large',
+      `The image declares ${pixels} pixels; the limit is ${limit}.`),
+  notFound: () => new AppError('not_found', 404, 'Not found', 'No such resource.'),
+  methodNotAllowed: (allowed: readonly string[]) =>
+    new AppError('method_not_allowed', 405, 'Method not allowed', `Allowed: ${allowed.join(', ')}.`,
+      { Allow: allowed.join(', ') }),
+  requestTimeout: () =>
+    new AppError('request_timeout', 408, 'Request timeout', 'The request body was not received in time.'),
+  overloaded: (retryAfterSeconds: number) =>
+    new AppError('overloaded', 503, 'Service overloaded', 'Too many requests are being processed; retry shortly.',
+      { 'Retry-After': String(retryAfterSeconds) }),
+  timeout: () =>
+    new AppError('timeout', 503, 'Processing timed out', 'The request could not be processed within its deadline.',
+      { 'Retry-After': '1' }),
+  notReady: () =>
+    new AppError('not_ready', 503, 'Service not ready', 'The service is starting or shutting down.', { 'Retry-After': '1' }),
+  internal: () => new AppError('internal_error', 500, 'Internal error', 'Something went wrong on our side.'),
+} as const;
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}

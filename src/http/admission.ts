@@ -1,0 +1,33 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { errors } from '../errors.js';
+
+/**
+ * Bounded in-flight count past the upload stage: beyond `maxInFlight` the request is refused at
+ * once with 503 overloaded + Retry-After (its upload is wiped like any other), so excess load is
+ * shed instead of queueing without bound.
+ */
+export interface Admission {
+  readonly middleware: RequestHandler;
+  inFlight(): number;
+}
+
+export function createAdmission(maxInFlight: number): Admission {
+  let inFlight = 0;
+  const middleware = (_req: Request, res: Response, next: NextFunction): void => {
+    if (inFlight >= maxInFlight) {
+      next(errors.overloaded(1));
+      return;
+    }
+    inFlight++;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      inFlight--;
+    };
+    res.once('finish', release);
+    res.once('close', release);
+    next();
+  };
+  return { middleware, inFlight: () => inFlight };
+}

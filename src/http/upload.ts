@@ -1,0 +1,96 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import multer from 'multer';
+import { AppError, errors } from '../errors.js';
+import { memoryStorage } from './memory-storage.js';
+import { scopeOf } from './request-scope.js';
+
+export interface UploadOptions {
+  readonly maxUploadBytes: number;
+  readonly maxConcurrentUploads: number;
+  readonly bodyIdleTimeoutMs: number;
+  /** Non-file form fields the route accepts (effects take format, quality, …). */
+  readonly maxFields: number;
+}
+
+/** multer/busboy failures are all caused by the client's body: each becomes a 4xx. */
+function uploadError(error: unknown, maxUploadBytes: number): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof multer.MulterError) {
+    switch (error.code) {
+      case 'LIMIT_FILE_SIZE': return errors.payloadTooLarge(maxUploadBytes);
+      case 'LIMIT_FILE_COUNT': return errors.tooManyFiles();
+      case 'LIMIT_UNEXPECTED_FILE': return errors.missingImage(`Files are accepted only in the field "image" (received "${String(error.field).slice(0, 40)}").`);
+      default: return errors.malformedMultipart(`The multipart body exceeds a limit (${error.code}).`);
+    }
+  }
+  const message = error instanceof Error ? error.message : '';
+  return errors.malformedMultipart(/^(Multipart|Unexpected end of form|Malformed)/.test(message)
+    ? `The multipart body is malformed: ${message.slice(0, 80)}.`
+    : 'The multipart body could not be read.');
+}
+
+/**
+ * Receives the one photo of an image request into memory (field "image"), with every multer
+ * limit set (all default to Infinity), a cap on uploads received at once, and an idle timeout
+ * between body chunks so that a client trickling bytes is cut off.
+ */
+export function uploadImage(options: UploadOptions): RequestHandler {
+  const parse = multer({
+    storage: memoryStorage({ maxBytes: options.maxUploadBytes, ledgerOf: (req) => scopeOf(req).ledger }),
+    limits: {
+      fileSize: options.maxUploadBytes,
+      files: 1,
+      fields: options.maxFields,
+      parts: options.maxFields + 1,
+      fieldNameSize: 64,
+      fieldSize: 1024,
+      headerPairs: 32,
+    },
+  }).single('image');
+  let active = 0;
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!req.is('multipart/form-data')) {
+      next(errors.notMultipart());
+      return;
+    }
+    if (active >= options.maxConcurrentUploads) {
+      res.set('Connection', 'close');
+      next(errors.overloaded(1));
+      return;
+    }
+    active++;
+    let finished = false;
+    let idle: NodeJS.Timeout | undefined;
+    const done = (error?: unknown): void => {
+      if (finished) return;
+      finished = true;
+      active--;
+      clearTimeout(idle);
+      req.off('data', touch);
+      if (error) {
+        next(uploadError(error, options.maxUploadBytes));
+      } else if (!req.file) {
+        next(errors.missingImage());
+      } else if (req.file.size === 0) {
+        next(errors.missingImage('The file in the field "image" is empty.'));
+      } else {
+        next();
+      }
+    };
+    const touch = (): void => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        // Answer first, then drop the connection: the rest of the body will never be read.
+        res.set('Connection', 'close');
+        done(errors.requestTimeout());
+        req.unpipe();
+        res.once('finish', () => req.destroy());
+      }, options.bodyIdleTimeoutMs);
+    };
+    touch();
+    req.on('data', touch);
+    res.once('close', () => done(errors.requestTimeout()));
+    parse(req, res, (error?: unknown) => done(error));
+  };
+}

@@ -1,0 +1,91 @@
+import sharp, { type OutputInfo, type SharpOptions } from 'sharp';
+import { errors } from '../errors.js';
+import type { WipeLedger } from '../privacy/wipe-ledger.js';
+import { HeaderError, readHeader, uprightSize } from './header.js';
+import { sniffFormat, type ImageFormat } from './sniff.js';
+
+export interface DecodeLimits {
+  readonly maxInputPixels: number;
+}
+
+/** What the header says, checked against the limits; nothing has been decoded yet. */
+export interface InspectedImage {
+  readonly format: ImageFormat;
+  /** Size as the person sees it (after EXIF orientation). */
+  readonly width: number;
+  readonly height: number;
+}
+
+/** RGB pixels, upright, at most `maxSide` on the long edge; registered with the ledger. */
+export interface DecodedImage {
+  readonly pixels: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 3;
+}
+
+/** Format from magic bytes, size from the header, both checked before any decoding. */
+export function inspect(input: Uint8Array, limits: DecodeLimits): InspectedImage {
+  const sniffed = sniffFormat(input);
+  if (!sniffed.ok) {
+    throw errors.unsupportedMediaType(
+      `The file looks like ${sniffed.detected === 'unknown' ? 'no supported image' : sniffed.detected}; accepted formats are JPEG, PNG, WebP and AVIF.`);
+  }
+  let header;
+  try {
+    header = readHeader(input, sniffed.format);
+  } catch (error) {
+    if (error instanceof HeaderError) throw errors.imageDecodeFailed(`The ${sniffed.format.toUpperCase()} header is damaged (${error.message}).`);
+    throw error;
+  }
+  const pixels = header.width * header.height;
+  if (pixels > limits.maxInputPixels) throw errors.imageTooLarge(pixels, limits.maxInputPixels);
+  return { format: sniffed.format, ...uprightSize(header) };
+}
+
+/**
+ * Options shared by every decode of untrusted input. `failOn: 'error'` makes a truncated JPEG
+ * an error rather than a grey picture; `limitInputPixels` is libvips' own check of the header,
+ * a second line behind inspect(); `pages: 1` never decodes an animation.
+ */
+export function untrustedInput(limits: DecodeLimits): SharpOptions {
+  return { failOn: 'error', limitInputPixels: limits.maxInputPixels, sequentialRead: true, pages: 1 };
+}
+
+/** Maps a sharp/libvips failure on user input to a 4xx. */
+export function decodeError(error: unknown, limits: DecodeLimits): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/pixel limit/i.test(message)) return errors.imageTooLarge(Number.NaN, limits.maxInputPixels);
+  return errors.imageDecodeFailed();
+}
+
+/**
+ * Decodes to upright RGB no larger than `maxSide`, using shrink-on-load (JPEG decodes at 1/2,
+ * 1/4 or 1/8 scale directly, so a 48 MP photo never exists at full size in memory).
+ * sharp's output buffer is copied into an owned ArrayBuffer (transferable to a worker) and
+ * zeroed straight away.
+ */
+export async function decodeToMaxSide(
+  input: Uint8Array, maxSide: number, limits: DecodeLimits, ledger: WipeLedger,
+): Promise<DecodedImage> {
+  let raw: { data: Buffer; info: OutputInfo };
+  try {
+    raw = await sharp(input, untrustedInput(limits))
+      .rotate()
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw decodeError(error, limits);
+  }
+  ledger.track(raw.data);
+  if (raw.info.channels !== 3) {
+    throw errors.imageDecodeFailed(`Expected 3 colour channels after conversion but received ${raw.info.channels}.`);
+  }
+  const pixels = ledger.track(new Uint8Array(new ArrayBuffer(raw.data.length)));
+  pixels.set(raw.data);
+  raw.data.fill(0);
+  return { pixels, width: raw.info.width, height: raw.info.height, channels: 3 };
+}

@@ -1,0 +1,45 @@
+import { errors } from '../errors.js';
+import type { WipeLedger } from '../privacy/wipe-ledger.js';
+
+/**
+ * The pipeline is a list of small named steps over one context (after imgproxy). Between steps
+ * the deadline and the abort signal are checked, so a request that ran out of time or whose
+ * client left stops at the next step boundary instead of running to the end.
+ */
+export interface RunContext {
+  /** Epoch ms by which the answer must be ready. */
+  readonly deadline: number;
+  /** Aborted when the client goes away. */
+  readonly signal: AbortSignal;
+  /** Owns every buffer of this request that holds image data. */
+  readonly ledger: WipeLedger;
+  /** Milliseconds per step, filled in as steps finish (Server-Timing, metrics). */
+  readonly timings: Record<string, number>;
+}
+
+export interface Step<C extends RunContext> {
+  readonly name: string;
+  run(ctx: C): Promise<void> | void;
+}
+
+export interface StageObserver {
+  onStage?(name: string, ms: number): void;
+}
+
+export function checkDeadline(ctx: RunContext): void {
+  if (ctx.signal.aborted || Date.now() > ctx.deadline) throw errors.timeout();
+}
+
+export async function runSteps<C extends RunContext>(
+  ctx: C, steps: readonly Step<C>[], observer: StageObserver = {},
+): Promise<void> {
+  for (const step of steps) {
+    checkDeadline(ctx);
+    const started = performance.now();
+    await step.run(ctx);
+    const ms = performance.now() - started;
+    ctx.timings[step.name] = (ctx.timings[step.name] ?? 0) + ms;
+    observer.onStage?.(step.name, ms);
+  }
+  checkDeadline(ctx);
+}

@@ -1,0 +1,35 @@
+// Must stay the first import: it sets the native libraries' environment before sharp loads.
+import './privacy/native-env.js';
+import { ConfigError, loadConfig } from './config.js';
+import { startService } from './main.js';
+
+/** Production entry point (`node dist/server.js`). */
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
+
+const service = await startService(config);
+service.ready.catch((error: unknown) => {
+  service.logger.fatal({ err: error }, 'models failed to load');
+  process.exit(1);
+});
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    service.logger.info({ signal }, 'shutting down');
+    service.stop().then(() => process.exit(0), (error: unknown) => {
+      service.logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    });
+  });
+}
