@@ -1,0 +1,31 @@
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../src/config.js';
+import { startService, type RunningService, type StartOptions } from '../src/main.js';
+
+export interface TestService {
+  readonly url: string;
+  readonly service: RunningService;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real service in-process on an ephemeral loopback port with real models
+ * (wasm backend), and waits until it is ready. `env` overrides settings by their env names.
+ */
+export async function startTestService(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestService> {
+  const config = loadConfig({ TFJS_BACKEND: 'wasm', POOL_SIZE: '1', LOG_LEVEL: 'silent', ...env, PORT: '0', HOST: '127.0.0.1' });
+  const service = await startService(config, options);
+  await service.ready;
+  const { port } = service.server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, service, close: () => service.stop() };
+}
+
+/** POSTs `bytes` as the multipart file field (default "image") plus any text fields. */
+export async function postImage(
+  url: string, bytes: Uint8Array, fields: Record<string, string> = {}, field = 'image', filename = 'photo.jpg',
+): Promise<Response> {
+  const form = new FormData();
+  form.append(field, new Blob([bytes]), filename);
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  return fetch(url, { method: 'POST', body: form });
+}
