@@ -1,0 +1,86 @@
+import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import { readSample } from './samples.js';
+
+/**
+ * Good and bad inputs derived in memory from the real sample photos, shared by the API, privacy
+ * and syscall tests. Nothing here is written to disk.
+ */
+
+/** A JPEG with a COM (comment) segment carrying `text` right after SOI. */
+export function withJpegComment(jpeg: Uint8Array, text: string): Buffer {
+  const payload = Buffer.from(text, 'latin1');
+  const segment = Buffer.alloc(4 + payload.length);
+  segment.writeUInt16BE(0xfffe, 0);
+  segment.writeUInt16BE(payload.length + 2, 2);
+  payload.copy(segment, 4);
+  return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
+}
+
+/** sample `n` stored sideways with EXIF orientation `orientation`, so that it displays upright. */
+export async function exifRotated(n: number, orientation: 6 | 8 | 3): Promise<Buffer> {
+  // Orientation 6 means "rotate 90° clockwise to display": store the pixels rotated the other way.
+  const storedRotation = { 6: 270, 8: 90, 3: 180 }[orientation];
+  const stored = await sharp(readSample(n)).rotate(storedRotation).jpeg({ quality: 90 }).toBuffer();
+  return sharp(stored).withMetadata({ orientation }).jpeg({ quality: 90 }).toBuffer();
+}
+
+/** A phone-sized photo: sample `n` scaled to `megapixels` (4:3), JPEG. */
+export async function phonePhoto(n: number, megapixels: 12 | 48): Promise<Buffer> {
+  const [width, height] = megapixels === 48 ? [8064, 6048] : [4032, 3024];
+  return sharp(readSample(n)).resize(width, height, { fit: 'cover' }).jpeg({ quality: 85 }).toBuffer();
+}
+
+export async function asFormat(n: number, format: 'png' | 'webp' | 'avif'): Promise<Buffer> {
+  return sharp(readSample(n)).resize(960).toFormat(format).toBuffer();
+}
+
+/** The first `fraction` of a JPEG: the header is intact, the scan data is cut off. */
+export function truncated(bytes: Uint8Array, fraction = 0.5): Buffer {
+  return Buffer.from(bytes.subarray(0, Math.floor(bytes.length * fraction)));
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+function crc32(bytes: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * A decompression bomb: a PNG of about a kilobyte whose header declares `side`×`side` grey
+ * pixels (40000² = 1.6 G pixels). Only 16 rows of data follow: the header is what must be refused.
+ */
+export function pngBomb(side = 40_000): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(side, 0);
+  ihdr.writeUInt32BE(side, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // greyscale
+  const rows = Buffer.alloc((side + 1) * 16);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(rows)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+export const notImages = {
+  svg: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><rect width="100" height="100"/></svg>'),
+  pdf: Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'),
+  html: Buffer.from('<!doctype html><html><body><img src=x onerror=alert(1)></body></html>'),
+  random: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)),
+  gif: Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64'),
+} as const;
