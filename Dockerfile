@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+# mayfly: multi-stage build. NOT built on the machine this was written on (no Docker engine
+# there): review before first use. The build stage needs network for @tensorflow/tfjs-node,
+# which downloads libtensorflow during its install; if that fails, npm skips the optional
+# dependency and the service runs on the wasm backend (TFJS_BACKEND=auto).
+
+FROM node:20-bookworm-slim AS build
+# Toolchain for tfjs-node's build-from-source fallback, in the build stage only.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+# Build, then drop dev dependencies; optional ones (tfjs-node) stay when their install succeeded.
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev && npm cache clean --force
+
+FROM node:20-bookworm-slim
+# The same native environment as `npm start`: no libvips temp files, no fontconfig cache, and
+# glibc fills freed heap blocks with a pattern (MALLOC_PERTURB_) so freed image memory is wiped.
+ENV NODE_ENV=production \
+    PORT=8080 \
+    MALLOC_PERTURB_=165 \
+    VIPS_DISC_THRESHOLD=1000gb \
+    TMPDIR=/nonexistent/mayfly-no-disk \
+    HOME=/nonexistent/mayfly-no-disk \
+    XDG_CACHE_HOME=/nonexistent/mayfly-no-disk
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY models ./models
+COPY src/http/page ./src/http/page
+# Runs as the unprivileged 'node' user; needs no writable path, so a read-only root filesystem
+# without volumes works (the service never writes files).
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "dist/server.js"]
