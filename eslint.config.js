@@ -14,6 +14,12 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/http/page/**/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', FormData: 'readonly', performance: 'readonly' },
+    },
+  },
+  {
     files: ['scripts/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },

@@ -8,6 +8,7 @@ import { problemHandler } from './problem.js';
 import { requestScope } from './request-scope.js';
 import { healthRoutes } from './routes/health.js';
 import { landmarksRoutes } from './routes/landmarks.js';
+import { pageRoutes } from './routes/page.js';
 import type { ServiceState } from './service-state.js';
 import { uploadImage } from './upload.js';
 
@@ -34,6 +35,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRoutes(state, deps.version));
+  app.use(pageRoutes());
 
   // Every image route: ready → scope (ledger, deadline) → upload into memory → admission.
   const admission = createAdmission(config.maxInFlight);
