@@ -7,11 +7,29 @@ const LINEAR = new Float32Array(256).map((_, v) => {
   return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
 });
 const XN = 0.95047; const ZN = 1.08883;
-const f = (t: number): number => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
+/** Lab's f(t) on [0, 1.1], tabulated and interpolated (the cube root per channel is the other slow part). */
+const F_STEPS = 8192;
+const F_MAX = 1.1;
+const fExact = (t: number): number => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
+const F = new Float32Array(F_STEPS + 2).map((_, i) => fExact((i / F_STEPS) * F_MAX));
+const f = (t: number): number => {
+  if (t >= F_MAX || t < 0.008856) return fExact(t);
+  const x = (t / F_MAX) * F_STEPS;
+  const i = Math.floor(x);
+  return F[i]! + (F[i + 1]! - F[i]!) * (x - i);
+};
 const fInv = (t: number): number => (t > 0.206893 ? t * t * t : (t - 16 / 116) / 7.787);
+/** Linear light → sRGB 0–255, tabulated (4096 steps, interpolated): pow() per pixel is the slow part. */
+const ENCODE_STEPS = 4096;
+const ENCODE = new Float32Array(ENCODE_STEPS + 2).map((_, i) => {
+  const c = Math.min(1, i / ENCODE_STEPS);
+  return (c <= 0.0031308 ? 12.92 * c : 1.055 * c ** (1 / 2.4) - 0.055) * 255;
+});
 const encode = (c: number): number => {
-  const v = c <= 0.0031308 ? 12.92 * c : 1.055 * c ** (1 / 2.4) - 0.055;
-  return v * 255;
+  if (c >= 1) return 255;
+  const t = c * ENCODE_STEPS;
+  const i = Math.floor(t);
+  return ENCODE[i]! + (ENCODE[i + 1]! - ENCODE[i]!) * (t - i);
 };
 
 function linear(v: number): number {
@@ -21,9 +39,13 @@ function linear(v: number): number {
   return LINEAR[lo]! + (LINEAR[lo + 1]! - LINEAR[lo]!) * (i - lo);
 }
 
-/** RGB (0–255, any number type) → Lab, `count` pixels, from `rgb` at stride 3 into `lab`. */
-export function rgbToLab(rgb: ArrayLike<number>, lab: Float32Array, count: number): void {
+/**
+ * RGB (0–255, any number type) → Lab, `count` pixels, from `rgb` at stride 3 into `lab`.
+ * With `only`, pixels whose weight is below 0.002 are skipped (left as they were in `lab`).
+ */
+export function rgbToLab(rgb: ArrayLike<number>, lab: Float32Array, count: number, only?: Float32Array): void {
   for (let p = 0; p < count; p++) {
+    if (only && only[p]! < 0.002) continue;
     const i = p * 3;
     const r = linear(rgb[i]!); const g = linear(rgb[i + 1]!); const b = linear(rgb[i + 2]!);
     const x = f((0.4124 * r + 0.3576 * g + 0.1805 * b) / XN);
@@ -35,8 +57,9 @@ export function rgbToLab(rgb: ArrayLike<number>, lab: Float32Array, count: numbe
   }
 }
 
-export function labToRgb(lab: Float32Array, rgb: Float32Array, count: number): void {
+export function labToRgb(lab: Float32Array, rgb: Float32Array, count: number, only?: Float32Array): void {
   for (let p = 0; p < count; p++) {
+    if (only && only[p]! < 0.002) continue;
     const i = p * 3;
     const fy = (lab[i]! + 16) / 116;
     const x = fInv(fy + lab[i + 1]! / 500) * XN;

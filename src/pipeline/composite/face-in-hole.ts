@@ -17,7 +17,8 @@ export function compositeFaceInHole(
   faces: readonly { readonly landmarks: readonly Vec[] }[],
 ): void {
   const [br, bg, bb] = template.backdrop;
-  for (let i = 0; i < out.data.length; i += 3) { out.data[i] = br; out.data[i + 1] = bg; out.data[i + 2] = bb; }
+  out.data[0] = br; out.data[1] = bg; out.data[2] = bb;
+  for (let filled = 3; filled < out.data.length; filled *= 2) out.data.copyWithin(filled, 0, Math.min(filled, out.data.length - filled));
   const toneLab = new Float32Array(3);
   rgbToLab(template.tone.rgb, toneLab, 1);
 
@@ -42,18 +43,21 @@ export function compositeFaceInHole(
       for (let col = 0; col < region.width; col++) {
         const p = row * region.width + col;
         if (mask[p]! < 0.002) continue;
-        const [sx, sy] = apply(toSource, [region.x + col, region.y + row]);
-        if (!sample(source, sx, sy, px)) { mask[p] = 0; continue; }
+        const x = region.x + col; const y = region.y + row;
+        if (!sample(source, toSource.a * x + toSource.b * y + toSource.c, toSource.d * x + toSource.e * y + toSource.f, px)) {
+          mask[p] = 0;
+          continue;
+        }
         rgb[p * 3] = px[0]!; rgb[p * 3 + 1] = px[1]!; rgb[p * 3 + 2] = px[2]!;
       }
     }
     // Tone: move the face's mean Lab towards the scene's tone, keeping its own contrast.
     const lab = new Float32Array(count * 3);
-    rgbToLab(rgb, lab, count);
+    rgbToLab(rgb, lab, count, mask);
     const stats = labStats(lab, mask);
     const shift = [0, 1, 2].map((c) => (toneLab[c]! - stats.mean[c]!) * template.tone.amount);
     for (let p = 0; p < count; p++) for (let c = 0; c < 3; c++) lab[p * 3 + c]! += shift[c]!;
-    labToRgb(lab, rgb, count);
+    labToRgb(lab, rgb, count, mask);
 
     for (let row = 0; row < region.height; row++) {
       for (let col = 0; col < region.width; col++) {

@@ -34,16 +34,16 @@ export function compositeFaceSwap(
     for (let p = 0; p < count; p++) mask[p]! *= covered[p]!;
 
     const faceLab = new Float32Array(count * 3);
-    rgbToLab(warped, faceLab, count);
+    rgbToLab(warped, faceLab, count, mask);
     const portrait = new Float32Array(count * 3);
     for (let row = 0; row < region.height; row++) {
       const from = ((region.y + row) * out.width + region.x) * 3;
       portrait.set(out.data.subarray(from, from + region.width * 3), row * region.width * 3);
     }
     const portraitLab = new Float32Array(count * 3);
-    rgbToLab(portrait, portraitLab, count);
+    rgbToLab(portrait, portraitLab, count, mask);
     transferLab(faceLab, count, labStats(faceLab, mask), labStats(portraitLab, mask));
-    labToRgb(faceLab, warped, count);
+    labToRgb(faceLab, warped, count, mask);
 
     for (let row = 0; row < region.height; row++) {
       for (let col = 0; col < region.width; col++) {

@@ -1,4 +1,4 @@
-import { apply, type Affine, type Vec } from '../../templates/geometry.js';
+import type { Affine, Vec } from '../../templates/geometry.js';
 
 /**
  * Raw pixel maths on typed arrays, for what sharp cannot do per pixel: sampling through an
@@ -58,8 +58,7 @@ export function drawArt(dst: Raster, art: Raster, toArt: Affine, region: Region,
   const px = new Float32Array(4);
   for (let y = region.y; y < region.y + region.height; y++) {
     for (let x = region.x; x < region.x + region.width; x++) {
-      const [ax, ay] = apply(toArt, [x, y]);
-      if (!sample(art, ax, ay, px)) continue;
+      if (!sample(art, toArt.a * x + toArt.b * y + toArt.c, toArt.d * x + toArt.e * y + toArt.f, px)) continue;
       const alpha = (px[3]! / 255) * opacity;
       if (alpha <= 0.002) continue;
       const i = (y * dst.width + x) * 3;
