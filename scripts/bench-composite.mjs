@@ -1,4 +1,4 @@
-/* global fetch, FormData, Blob, Buffer */
+/* global fetch */
 // npm run bench:composite: composite + encode time per request at 1024 px output, p50/p95 per
 // template kind, read from the service's own Server-Timing header (so detection and upload are
 // excluded). Bounded: BENCH_RUNS requests per template after BENCH_WARMUP warm-up requests.

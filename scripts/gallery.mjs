@@ -1,4 +1,4 @@
-/* global fetch, FormData, Blob, Buffer */
+/* global fetch, Buffer */
 // npm run gallery -- <out.png|->: a contact sheet of every template × sample photos, for a person to
 // look at. Row per template: its preview, then the effect on each sample photo. A tool: the service
 // itself never writes files.

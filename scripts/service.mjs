@@ -1,4 +1,4 @@
-/* global fetch, FormData, Blob, Buffer */
+/* global fetch, FormData, Blob */
 // Shared by the scripts: the real service, in-process, on an ephemeral loopback port (compiled dist/).
 import '../dist/privacy/native-env.js';
 import { createRequire } from 'node:module';
