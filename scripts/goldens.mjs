@@ -2,7 +2,7 @@
 // npm run goldens: regenerates test/goldens/<template>.jpg deliberately (run it only when a change
 // to the compositing is intended; review the images before committing them). Each golden is the
 // effect on sample3 (overlays: a 600 px crop around its largest face, so the art is large enough to
-// matter), at 1024 px, scaled to 256 px on the long edge, JPEG q92 (small; compared with a tolerance).
+// matter), at 1024 px, scaled to 256 px on the long edge, JPEG q92 4:4:4 (small; compared with a tolerance).
 // test/golden-inputs.ts builds the same inputs for the test.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ try {
   for (const t of templates) {
     const res = await postEffect(svc.url, t.id, await goldenInput(t.kind, readFileSync(join(SAMPLE_DIR, 'sample3.jpg'))), { format: 'png', maxSize: 1024 });
     if (!res.ok) throw new Error(`${t.id}: ${res.status}`);
-    const small = await sharp(Buffer.from(await res.arrayBuffer())).resize(256, 256, { fit: 'inside' }).jpeg({ quality: 92 }).toBuffer();
+    const small = await sharp(Buffer.from(await res.arrayBuffer())).resize(256, 256, { fit: 'inside' }).jpeg({ quality: 92, chromaSubsampling: '4:4:4' }).toBuffer();
     writeFileSync(join(dir, `${t.id}.jpg`), small);
     console.log(`${t.id}.jpg ${small.length} bytes`);
   }
