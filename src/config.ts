@@ -43,6 +43,14 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** libvips worker threads per image operation (sharp.concurrency). */
   readonly sharpConcurrency: number;
+  /** Folder of the templates (one sub-folder per template with its template.json). */
+  readonly templatesDir: string;
+  /** Output long edge of an effect when the request gives no maxSize. */
+  readonly effectDefaultSize: number;
+  /** Largest maxSize a request may ask for (also bounds the decoded copy of the photo). */
+  readonly effectMaxSize: number;
+  /** A face whose box is narrower than this, in pixels of the uploaded photo, is not composited. */
+  readonly effectMinFacePx: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -128,10 +136,17 @@ export function loadConfig(env: Env = process.env): Config {
     bodyIdleTimeoutMs: r.int('BODY_IDLE_TIMEOUT_MS', 5_000, 50, 600_000),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 20_000, 0, 600_000),
     sharpConcurrency: r.int('SHARP_CONCURRENCY', 1, 0, 64),
+    templatesDir: r.str('TEMPLATES_DIR', 'models/templates'),
+    effectDefaultSize: r.int('EFFECT_DEFAULT_SIZE', 1024, 64, 8192),
+    effectMaxSize: r.int('EFFECT_MAX_SIZE', 2048, 64, 8192),
+    effectMinFacePx: r.int('EFFECT_MIN_FACE_PX', 40, 8, 4096),
     logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   };
   if (config.headersTimeoutMs > config.bodyTimeoutMs) {
     r.problems.push(`Expected HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) to be at most BODY_TIMEOUT_MS (${config.bodyTimeoutMs})`);
+  }
+  if (config.effectDefaultSize > config.effectMaxSize) {
+    r.problems.push(`Expected EFFECT_DEFAULT_SIZE (${config.effectDefaultSize}) to be at most EFFECT_MAX_SIZE (${config.effectMaxSize})`);
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);

@@ -39,6 +39,13 @@ export const errors = {
     new AppError('image_too_large', 413, 'Image too large',
       `The image declares ${pixels} pixels; the limit is ${limit}.`),
   notFound: () => new AppError('not_found', 404, 'Not found', 'No such resource.'),
+  templateNotFound: () =>
+    new AppError('template_not_found', 404, 'Template not found', 'No template has this id; GET /v1/templates lists them.'),
+  noFaceDetected: (detail = 'No face was found in the photo.') =>
+    new AppError('no_face_detected', 422, 'No face detected', detail),
+  faceTooSmall: (minPixels: number) =>
+    new AppError('face_too_small', 422, 'Face too small',
+      `The face is narrower than ${minPixels} pixels in the uploaded photo; send a closer or larger photo.`),
   methodNotAllowed: (allowed: readonly string[]) =>
     new AppError('method_not_allowed', 405, 'Method not allowed', `Allowed: ${allowed.join(', ')}.`,
       { Allow: allowed.join(', ') }),

@@ -1,12 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import sharp from 'sharp';
 import type { Config } from './config.js';
 import { createDetectorPool, type DetectorPool } from './faces/detector-pool.js';
 import { createApp, type ServiceState } from './http/app.js';
 import type { LedgerObserver } from './privacy/wipe-ledger.js';
+import { readTemplateDefinitions } from './templates/load.js';
+import { prepareTemplates } from './templates/registry.js';
 
 /**
  * Composition root: config → native settings → HTTP server (answering /healthz at once) →
@@ -15,7 +17,11 @@ import type { LedgerObserver } from './privacy/wipe-ledger.js';
 const require = createRequire(import.meta.url);
 const version = (require('../package.json') as { version: string }).version;
 
-export const FACE_API_MODEL_DIR = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+const FACE_API_DIR = dirname(require.resolve('@vladmandic/face-api/package.json'));
+export const FACE_API_MODEL_DIR = join(FACE_API_DIR, 'model');
+/** Asset roots a face-swap template's portrait may come from (MIT-licensed demo photos of face-api). */
+export const TEMPLATE_ASSET_ROOTS = { 'face-api-demo': join(FACE_API_DIR, 'demo') } as const;
+const PACKAGE_ROOT = dirname(require.resolve('../package.json'));
 
 export interface RunningService {
   readonly server: Server;
@@ -38,6 +44,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
   sharp.concurrency(config.sharpConcurrency);
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'mayfly' } });
   const state: ServiceState = { phase: 'starting' };
+  // A broken template stops the boot here, before the port is opened (TemplateError names file and field).
+  const templateDefinitions = readTemplateDefinitions(resolve(PACKAGE_ROOT, config.templatesDir));
 
   const app = createApp({
     config,
@@ -68,10 +76,15 @@ export async function startService(config: Config, options: StartOptions = {}): 
     modelDir: FACE_API_MODEL_DIR,
     minFaceScore: config.minFaceScore,
     maxFaces: config.maxFaces,
-  }).then((created) => {
+  }).then(async (created) => {
     pool = created;
     state.detector = created;
     state.backend = created.info;
+    // Face-swap portraits are detected once here; templates get a plain function, not the models.
+    state.templates = await prepareTemplates(templateDefinitions, {
+      assetRoots: TEMPLATE_ASSET_ROOTS,
+      detect: (pixels, width, height) => created.detect({ pixels, width, height, deadline: Date.now() + 60_000 }),
+    });
     if (state.phase === 'starting') state.phase = 'ready';
     logger.info({ backend: created.info.backend, simd: created.info.simd, workers: config.poolSize }, 'models loaded');
   });

@@ -2,6 +2,7 @@
 import './privacy/native-env.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startService } from './main.js';
+import { TemplateError } from './templates/load.js';
 
 /** Production entry point (`node dist/server.js`). */
 let config;
@@ -15,7 +16,16 @@ try {
   throw error;
 }
 
-const service = await startService(config);
+let service;
+try {
+  service = await startService(config);
+} catch (error) {
+  if (error instanceof TemplateError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
 service.ready.catch((error: unknown) => {
   service.logger.fatal({ err: error }, 'models failed to load');
   process.exit(1);

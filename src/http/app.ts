@@ -6,9 +6,11 @@ import type { LedgerObserver } from '../privacy/wipe-ledger.js';
 import { createAdmission } from './admission.js';
 import { problemHandler } from './problem.js';
 import { requestScope } from './request-scope.js';
+import { effectsRoutes } from './routes/effects.js';
 import { healthRoutes } from './routes/health.js';
 import { landmarksRoutes } from './routes/landmarks.js';
 import { pageRoutes } from './routes/page.js';
+import { templatesRoutes } from './routes/templates.js';
 import type { ServiceState } from './service-state.js';
 import { uploadImage } from './upload.js';
 
@@ -55,6 +57,8 @@ export function createApp(deps: AppDeps): Express {
   ];
 
   app.use(landmarksRoutes(config, state, imageRequest, deps.stageObserver));
+  app.use(templatesRoutes(state));
+  app.use(effectsRoutes(config, state, imageRequest, deps.stageObserver));
 
   app.use((_req, _res, next) => next(errors.notFound()));
   app.use(problemHandler(deps.onUnexpectedError));

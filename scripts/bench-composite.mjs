@@ -1,0 +1,47 @@
+/* global fetch */
+// npm run bench:composite: composite + encode time per request at 1024 px output, p50/p95 per
+// template kind, read from the service's own Server-Timing header (so detection and upload are
+// excluded). Bounded: BENCH_RUNS requests per template after BENCH_WARMUP warm-up requests.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SAMPLE_DIR, postEffect, startLocal } from './service.mjs';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 12);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const FORMAT = process.env.BENCH_FORMAT ?? 'jpeg';
+const photos = [1, 2, 3, 4, 5, 6].map((n) => readFileSync(join(SAMPLE_DIR, `sample${n}.jpg`)));
+
+function timing(header, name) {
+  const m = new RegExp(`${name};dur=([0-9.]+)`).exec(header ?? '');
+  return m ? Number(m[1]) : Number.NaN;
+}
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+const svc = await startLocal();
+try {
+  const { templates } = await (await fetch(`${svc.url}/v1/templates`)).json();
+  const byKind = new Map();
+  for (const t of templates) {
+    for (let i = 0; i < WARMUP + RUNS; i++) {
+      const res = await postEffect(svc.url, t.id, photos[i % photos.length], { format: FORMAT, maxSize: 1024 });
+      await res.arrayBuffer();
+      if (!res.ok || i < WARMUP) continue;
+      const st = res.headers.get('server-timing');
+      const row = { composite: timing(st, 'composite'), encode: timing(st, 'encode') };
+      const list = byKind.get(t.kind) ?? [];
+      list.push(row);
+      byKind.set(t.kind, list);
+    }
+  }
+  console.log(`composite + encode at 1024 px output (${FORMAT}), ${RUNS} requests per template after ${WARMUP} warm-up, ms`);
+  console.log('kind          n   composite p50/p95   encode p50/p95   composite+encode p50/p95');
+  for (const [kind, rows] of byKind) {
+    const c = rows.map((r) => r.composite).sort((a, b) => a - b);
+    const e = rows.map((r) => r.encode).sort((a, b) => a - b);
+    const t = rows.map((r) => r.composite + r.encode).sort((a, b) => a - b);
+    const f = (s) => `${pct(s, 50).toFixed(1)}/${pct(s, 95).toFixed(1)}`;
+    console.log(`${kind.padEnd(13)} ${String(rows.length).padStart(3)}   ${f(c).padStart(17)}   ${f(e).padStart(14)}   ${f(t).padStart(24)}`);
+  }
+} finally {
+  await svc.close();
+}

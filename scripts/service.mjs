@@ -1,0 +1,25 @@
+/* global fetch, FormData, Blob */
+// Shared by the scripts: the real service, in-process, on an ephemeral loopback port (compiled dist/).
+import '../dist/privacy/native-env.js';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { loadConfig } from '../dist/config.js';
+import { startService } from '../dist/main.js';
+
+const require = createRequire(import.meta.url);
+export const SAMPLE_DIR = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
+
+export async function startLocal(env = {}) {
+  const config = loadConfig({ TFJS_BACKEND: 'wasm', POOL_SIZE: '1', LOG_LEVEL: 'silent', ...env, PORT: '0', HOST: '127.0.0.1' });
+  const service = await startService(config);
+  await service.ready;
+  const { port } = service.server.address();
+  return { url: `http://127.0.0.1:${port}`, service, close: () => service.stop() };
+}
+
+export async function postEffect(url, id, bytes, fields = {}) {
+  const form = new FormData();
+  form.append('image', new Blob([bytes]), 'photo.jpg');
+  for (const [k, v] of Object.entries(fields)) form.append(k, String(v));
+  return fetch(`${url}/v1/effects/${id}`, { method: 'POST', body: form });
+}

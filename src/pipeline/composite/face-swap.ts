@@ -1,0 +1,93 @@
+import { convexHull, distance, inset, triangleAffine, type Vec } from '../../templates/geometry.js';
+import type { FaceSwapTemplate, Pixels } from '../../templates/registry.js';
+import { labStats, labToRgb, rgbToLab, transferLab } from './colour.js';
+import { feather, polygonMask, regionAround, sample, type Raster, type Region } from './raster.js';
+
+/**
+ * Face swap: the user's face is warped onto the portrait face piecewise-affinely (each triangle
+ * of the portrait face's Delaunay triangulation of the 68 points gets the matching triangle of
+ * the user's face), colour-matched to the portrait inside the face mask (Lab mean and spread),
+ * and blended through a feathered mask so that no seam shows. `strength` (0–1) is how much of
+ * the user's face replaces the portrait's.
+ */
+export function compositeFaceSwap(
+  out: Raster, source: Raster, template: FaceSwapTemplate, art: Pixels, scale: number,
+  faces: readonly { readonly landmarks: readonly Vec[] }[], strength: number,
+): void {
+  out.data.set(art.data);
+  template.slots.forEach((slot, s) => {
+    const face = faces[s % faces.length]!;
+    const dst = slot.landmarks!.map(([x, y]) => [x * scale, y * scale] as const);
+    const hull = convexHull(dst);
+    const region = regionAround(hull, 1, out.width, out.height);
+    if (!region) return;
+    const count = region.width * region.height;
+    const warped = new Float32Array(count * 3);
+    const covered = new Float32Array(count);
+    for (const [i, j, k] of slot.triangles!) warpTriangle(source, [face.landmarks[i]!, face.landmarks[j]!, face.landmarks[k]!],
+      [dst[i]!, dst[j]!, dst[k]!], region, warped, covered);
+
+    const eyes = distance(scaleVec(slot.anchors.leftEye, scale), scaleVec(slot.anchors.rightEye, scale));
+    const radius = Math.max(1.5, template.feather * eyes);
+    const mask = polygonMask(inset(hull, radius), region);
+    feather(mask, region.width, region.height, radius);
+    for (let p = 0; p < count; p++) mask[p]! *= covered[p]!;
+
+    const faceLab = new Float32Array(count * 3);
+    rgbToLab(warped, faceLab, count, mask);
+    const portrait = new Float32Array(count * 3);
+    for (let row = 0; row < region.height; row++) {
+      const from = ((region.y + row) * out.width + region.x) * 3;
+      portrait.set(out.data.subarray(from, from + region.width * 3), row * region.width * 3);
+    }
+    const portraitLab = new Float32Array(count * 3);
+    rgbToLab(portrait, portraitLab, count, mask);
+    transferLab(faceLab, count, labStats(faceLab, mask), labStats(portraitLab, mask));
+    labToRgb(faceLab, warped, count, mask);
+
+    for (let row = 0; row < region.height; row++) {
+      for (let col = 0; col < region.width; col++) {
+        const p = row * region.width + col;
+        const m = mask[p]! * strength;
+        if (m < 0.002) continue;
+        const i = ((region.y + row) * out.width + region.x + col) * 3;
+        for (let c = 0; c < 3; c++) out.data[i + c] = Math.round(out.data[i + c]! + (Math.min(255, warped[p * 3 + c]!) - out.data[i + c]!) * m);
+      }
+    }
+  });
+}
+
+function scaleVec([x, y]: Vec, s: number): Vec {
+  return [x * s, y * s];
+}
+
+/** Fills the pixels of `region` inside triangle `to` with `source` sampled in triangle `from`. */
+function warpTriangle(
+  source: Raster, from: [Vec, Vec, Vec], to: [Vec, Vec, Vec], region: Region, warped: Float32Array, covered: Float32Array,
+): void {
+  const map = triangleAffine(to, from);
+  if (!map) return;
+  const [[x0, y0], [x1, y1], [x2, y2]] = to;
+  const area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0);
+  const sign = Math.sign(area);
+  const eps = 1e-6 * Math.abs(area) + 0.01;
+  const left = Math.max(region.x, Math.floor(Math.min(x0, x1, x2)));
+  const right = Math.min(region.x + region.width - 1, Math.ceil(Math.max(x0, x1, x2)));
+  const top = Math.max(region.y, Math.floor(Math.min(y0, y1, y2)));
+  const bottom = Math.min(region.y + region.height - 1, Math.ceil(Math.max(y0, y1, y2)));
+  const px = new Float32Array(3);
+  for (let y = top; y <= bottom; y++) {
+    for (let x = left; x <= right; x++) {
+      const w0 = sign * ((x1 - x) * (y2 - y) - (x2 - x) * (y1 - y));
+      const w1 = sign * ((x2 - x) * (y0 - y) - (x0 - x) * (y2 - y));
+      const w2 = sign * ((x0 - x) * (y1 - y) - (x1 - x) * (y0 - y));
+      if (w0 < -eps || w1 < -eps || w2 < -eps) continue;
+      const sx = map.a * x + map.b * y + map.c;
+      const sy = map.d * x + map.e * y + map.f;
+      if (!sample(source, sx, sy, px)) continue;
+      const p = (y - region.y) * region.width + (x - region.x);
+      warped[p * 3] = px[0]!; warped[p * 3 + 1] = px[1]!; warped[p * 3 + 2] = px[2]!;
+      covered[p] = 1;
+    }
+  }
+}
