@@ -35,9 +35,10 @@ export const errors = {
     new AppError('unsupported_media_type', 415, 'Unsupported media type', detail),
   imageDecodeFailed: (detail = 'The image is truncated or corrupt and could not be decoded.') =>
     new AppError('image_decode_failed', 422, 'Image could not be decoded', detail),
-  imageTooLarge: (pixels: number, limit: number) =>
-    new AppError('image_too_large', 413, 'Image too large',
-      `The image declares ${pixels} pixels; the limit is ${limit}.`),
+  imageTooLarge: (pixels: number | undefined, limit: number) =>
+    new AppError('image_too_large', 413, 'Image too large', pixels === undefined
+      ? `The image declares more than ${limit} pixels, the limit.`
+      : `The image declares ${pixels} pixels; the limit is ${limit}.`),
   notFound: () => new AppError('not_found', 404, 'Not found', 'No such resource.'),
   methodNotAllowed: (allowed: readonly string[]) =>
     new AppError('method_not_allowed', 405, 'Method not allowed', `Allowed: ${allowed.join(', ')}.`,

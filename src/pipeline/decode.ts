@@ -55,7 +55,7 @@ export function untrustedInput(limits: DecodeLimits): SharpOptions {
 /** Maps a sharp/libvips failure on user input to a 4xx. */
 export function decodeError(error: unknown, limits: DecodeLimits): Error {
   const message = error instanceof Error ? error.message : String(error);
-  if (/pixel limit/i.test(message)) return errors.imageTooLarge(Number.NaN, limits.maxInputPixels);
+  if (/pixel limit/i.test(message)) return errors.imageTooLarge(undefined, limits.maxInputPixels);
   return errors.imageDecodeFailed();
 }
 
