@@ -43,8 +43,11 @@ export const errors = {
   methodNotAllowed: (allowed: readonly string[]) =>
     new AppError('method_not_allowed', 405, 'Method not allowed', `Allowed: ${allowed.join(', ')}.`,
       { Allow: allowed.join(', ') }),
-  requestTimeout: () =>
-    new AppError('request_timeout', 408, 'Request timeout', 'The request body was not received in time.'),
+  requestTimeout: (detail = 'The request body was not received in time.') =>
+    new AppError('request_timeout', 408, 'Request timeout', detail),
+  badRequest: () => new AppError('bad_request', 400, 'Bad request', 'The request could not be understood.'),
+  headersTooLarge: () =>
+    new AppError('headers_too_large', 431, 'Request header fields too large', 'The request headers exceed the server\'s limit.'),
   overloaded: (retryAfterSeconds: number) =>
     new AppError('overloaded', 503, 'Service overloaded', 'Too many requests are being processed; retry shortly.',
       { 'Retry-After': String(retryAfterSeconds) }),
