@@ -100,3 +100,32 @@ export const HEIC_SAMPLE = Buffer.from('AAAAGGZ0eXBoZWljAAAAAG1pZjFoZWljAAABqm1l
 
 /** A BMP header (Windows bitmap) followed by a few pixels. */
 export const BMP_SAMPLE = Buffer.concat([Buffer.from('BM', 'latin1'), Buffer.alloc(62, 0x11)]);
+
+/** A minimal EXIF (TIFF-structured) block: IFD0 with one entry, Orientation = `orientation`. */
+export function exifBlock(order: 'II' | 'MM', orientation: number): Buffer {
+  const le = order === 'II';
+  const b = Buffer.alloc(26);
+  const u16 = (v: number, at: number) => (le ? b.writeUInt16LE(v, at) : b.writeUInt16BE(v, at));
+  const u32 = (v: number, at: number) => (le ? b.writeUInt32LE(v, at) : b.writeUInt32BE(v, at));
+  b.write(order, 0, 'latin1');
+  u16(42, 2);
+  u32(8, 4); // IFD0 offset
+  u16(1, 8); // one entry
+  u16(0x0112, 10); // Orientation
+  u16(3, 12); // SHORT
+  u32(1, 14); // count
+  u16(orientation, 18); // value, left-justified in the 4-byte field
+  return b;
+}
+
+/** `jpeg` (without EXIF) with one APP1 Exif segment per entry of `blocks`, right after SOI. */
+export function jpegWithExif(jpeg: Uint8Array, ...blocks: Buffer[]): Buffer {
+  const segments = blocks.map((tiff) => {
+    const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+    const head = Buffer.alloc(4);
+    head.writeUInt16BE(0xffe1, 0);
+    head.writeUInt16BE(payload.length + 2, 2);
+    return Buffer.concat([head, payload]);
+  });
+  return Buffer.concat([jpeg.subarray(0, 2), ...segments, jpeg.subarray(2)]);
+}

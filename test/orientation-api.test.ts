@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asFormat, exifRotated, phonePhoto } from './corpus.js';
-import { ORIENTATIONS, oriented } from './input-corpus.js';
+import { exifBlock, jpegWithExif, ORIENTATIONS, oriented } from './input-corpus.js';
 import { readSample } from './samples.js';
 import { postImage, startTestService, type TestService } from './service.js';
 
@@ -85,6 +85,13 @@ describe('EXIF orientation', () => {
 
   it('the measure tells orientations apart: the upright landmarks mirrored are far off', () => {
     for (const { mean } of landmarkErrors(upright, mirrored(upright))) expect(mean).toBeGreaterThan(0.3);
+  });
+
+  it('a JPEG with two Exif segments (6, then 1) is turned by the first, as viewers and libvips do', async () => {
+    const stored = await sharp(readSample(1)).resize(1440).rotate(270).jpeg({ quality: 92 }).toBuffer();
+    const body = await landmarksOf(jpegWithExif(stored, exifBlock('II', 6), exifBlock('II', 1)));
+    expect([body.width, body.height]).toEqual([1440, 960]);
+    expectSameFaces('two Exif segments', upright, body);
   });
 
   it.each([6, 8, 3] as const)('corpus exifRotated(2, %i) matches sample2 upright', async (orientation) => {

@@ -2,10 +2,10 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../errors.js';
 import { pngBomb, truncated } from '../../test/corpus.js';
-import { jpegDeclaring, jpegWithBrokenTables, meanAbsDiff, ORIENTATIONS, oriented, uprightRaw } from '../../test/input-corpus.js';
+import { exifBlock, jpegDeclaring, jpegWithBrokenTables, jpegWithExif, meanAbsDiff, ORIENTATIONS, oriented, uprightRaw } from '../../test/input-corpus.js';
 import { readSample } from '../../test/samples.js';
 import { isZeroed, WipeLedger, type Wipeable } from '../privacy/wipe-ledger.js';
-import { decodeToMaxSide, inspect } from './decode.js';
+import { checkDecodedSize, decodeToMaxSide, inspect } from './decode.js';
 
 const limits = { maxInputPixels: 50_000_000 };
 
@@ -50,6 +50,24 @@ describe('decodeToMaxSide', () => {
     expect(meanAbsDiff(decoded.pixels, reference.data)).toBeLessThan(6);
     const mirrored = await sharp(reference.data, { raw: { width: 480, height: 320, channels: 3 } }).flop().raw().toBuffer();
     expect(meanAbsDiff(decoded.pixels, mirrored)).toBeGreaterThan(15);
+  });
+
+  it('applies the orientation the header reports, also when a JPEG carries two Exif segments', async () => {
+    const stored = await sharp(readSample(1)).resize(480).rotate(270).jpeg({ quality: 92 }).toBuffer();
+    const twoExif = jpegWithExif(stored, exifBlock('II', 6), exifBlock('II', 1));
+    expect(inspect(twoExif, limits)).toEqual({ format: 'jpeg', width: 480, height: 320 });
+    const decoded = await decodeToMaxSide(twoExif, 480, limits, new WipeLedger());
+    expect([decoded.width, decoded.height]).toEqual([480, 320]);
+    expect(meanAbsDiff(decoded.pixels, (await uprightRaw(1, 480)).data)).toBeLessThan(6);
+  });
+
+  it('checkDecodedSize: accepts the promised shape (±rounding), refuses a transposed or different one', () => {
+    expect(() => checkDecodedSize({ width: 4032, height: 3024 }, { width: 640, height: 480 }, 640)).not.toThrow();
+    expect(() => checkDecodedSize({ width: 1920, height: 1367 }, { width: 640, height: 456 }, 640)).not.toThrow();
+    expect(() => checkDecodedSize({ width: 300, height: 200 }, { width: 300, height: 200 }, 640)).not.toThrow();
+    expect(() => checkDecodedSize({ width: 4032, height: 3024 }, { width: 480, height: 640 }, 640)).toThrow(/does not have the size/);
+    expect(() => checkDecodedSize({ width: 300, height: 200 }, { width: 200, height: 300 }, 640)).toThrow(/image_decode_failed/);
+    expect(() => checkDecodedSize({ width: 300, height: 200 }, { width: 300, height: 180 }, 640)).toThrow(/image_decode_failed/);
   });
 
   it('greyscale, greyscale+alpha, CMYK, RGBA, 16-bit and palette inputs come out as 8-bit RGB', async () => {

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { pngBomb } from '../../test/corpus.js';
-import { jpegDeclaring, ORIENTATIONS, oriented } from '../../test/input-corpus.js';
+import { exifBlock, jpegDeclaring, jpegWithExif, ORIENTATIONS, oriented } from '../../test/input-corpus.js';
 import { readSample } from '../../test/samples.js';
 import { HeaderError, readHeader, uprightSize } from './header.js';
 import { sniffFormat, type ImageFormat } from './sniff.js';
@@ -34,6 +34,23 @@ describe('readHeader: JPEG', () => {
     expect(header).toEqual({ width: turned ? 400 : 600, height: turned ? 600 : 400, orientation });
     expect(uprightSize(header)).toEqual({ width: 600, height: 400 });
     expect(await decodedUprightSize(jpeg)).toEqual({ width: 600, height: 400 });
+  });
+
+  it('reads little- and big-endian EXIF, ignores an invalid value, and agrees with libvips on every case', async () => {
+    const plain = await sharp(readSample(1)).resize(300, 200, { fit: 'fill' }).jpeg().toBuffer();
+    const cases = [
+      { name: 'II 6', bytes: jpegWithExif(plain, exifBlock('II', 6)), orientation: 6 },
+      { name: 'MM 8', bytes: jpegWithExif(plain, exifBlock('MM', 8)), orientation: 8 },
+      { name: 'II 9 (invalid)', bytes: jpegWithExif(plain, exifBlock('II', 9)), orientation: 1 },
+      // Two Exif segments: libvips uses the first one, so must we (otherwise sizes disagree).
+      { name: 'first 6, then 1', bytes: jpegWithExif(plain, exifBlock('II', 6), exifBlock('II', 1)), orientation: 6 },
+      { name: 'first 1, then 6', bytes: jpegWithExif(plain, exifBlock('MM', 1), exifBlock('MM', 6)), orientation: 1 },
+    ];
+    for (const { name, bytes, orientation } of cases) {
+      const header = headerOf(bytes);
+      expect({ name, ...header }).toEqual({ name, width: 300, height: 200, orientation });
+      expect({ name, ...uprightSize(header) }).toEqual({ name, ...await decodedUprightSize(bytes) });
+    }
   });
 
   it('reads progressive JPEGs (SOF2) and odd sizes', async () => {
