@@ -73,6 +73,11 @@ describe('missing or extra files (400)', () => {
     await expectProblem(await post(body, { 'Content-Type': 'multipart/form-data; boundary=b0undary' }), 400, 'missing_image');
   });
 
+  it('multipart/form-data with an empty body → missing_image (it is multipart, just empty)', async () => {
+    await expectProblem(await post('', { 'Content-Type': 'multipart/form-data; boundary=b0undary' }), 400, 'missing_image');
+    await expectProblem(await post('', { 'Content-Type': 'Multipart/Form-Data ; boundary=b0undary' }), 400, 'missing_image');
+  });
+
   it('the photo in the wrong field → missing_image, naming the field it came in', async () => {
     const problem = await expectProblem(await post(form([{ field: 'photo', bytes: readSample(1) }])), 400, 'missing_image');
     expect(problem.detail).toContain('"photo"');
@@ -107,6 +112,37 @@ describe('not multipart (415 not_multipart)', () => {
 
   it('a POST without any body or Content-Type', async () => {
     await expectProblem(await fetch(landmarks(), { method: 'POST' }), 415, 'not_multipart');
+  });
+});
+
+describe('transfer encodings', () => {
+  it('a chunked upload without Content-Length is received whole', async () => {
+    const body = multipartBody('chunky', [{ name: 'image', filename: 'a.jpg', contentType: 'image/jpeg', data: readSample(1) }]);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < body.length; at += 7000) controller.enqueue(body.subarray(at, at + 7000));
+        controller.close();
+      },
+    });
+    const res = await fetch(landmarks(), {
+      method: 'POST', body: stream, headers: { 'Content-Type': 'multipart/form-data; boundary=chunky' }, duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { faces: unknown[] }).faces).toHaveLength(3);
+  });
+
+  it('a chunked upload over MAX_UPLOAD_BYTES → 413 payload_too_large', async () => {
+    const body = multipartBody('chunky', [{ name: 'image', filename: 'a.jpg', data: Buffer.alloc(MAX_UPLOAD_BYTES + 10_000, 1) }]);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < body.length; at += 16_384) controller.enqueue(body.subarray(at, at + 16_384));
+        controller.close();
+      },
+    });
+    const res = await fetch(landmarks(), {
+      method: 'POST', body: stream, headers: { 'Content-Type': 'multipart/form-data; boundary=chunky' }, duplex: 'half',
+    } as RequestInit);
+    await expectProblem(res, 413, 'payload_too_large');
   });
 });
 
@@ -243,6 +279,11 @@ describe('malformed multipart (400 malformed_multipart)', () => {
     const fields = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`f${i}`, 'v']));
     const problem = await expectProblem(await post(form([{ field: 'image', bytes: readSample(1) }], fields)), 400, 'malformed_multipart');
     expect(problem.detail).toMatch(/LIMIT_(FIELD|PART)_COUNT/);
+  });
+
+  it('a field name over its size limit', async () => {
+    const problem = await expectProblem(await post(form([{ field: 'image', bytes: readSample(1) }], { ['n'.repeat(100)]: 'v' })), 400, 'malformed_multipart');
+    expect(problem.detail).toMatch(/LIMIT_FIELD_KEY/);
   });
 
   it('a text field value over its size limit', async () => {

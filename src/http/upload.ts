@@ -29,6 +29,10 @@ function uploadError(error: unknown, maxUploadBytes: number): AppError {
     : 'The multipart body could not be read.');
 }
 
+export function isMultipartFormData(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase() === 'multipart/form-data';
+}
+
 /**
  * Receives the one photo of an image request into memory (field "image"), with every multer
  * limit set (all default to Infinity), a cap on uploads received at once, and an idle timeout
@@ -50,8 +54,14 @@ export function uploadImage(options: UploadOptions): RequestHandler {
   let active = 0;
 
   return (req: Request, res: Response, next: NextFunction) => {
-    if (!req.is('multipart/form-data')) {
+    // Judge by the Content-Type alone: req.is() answers null for a request without a body, which
+    // would turn an empty multipart request into "not multipart" instead of "missing image".
+    if (!isMultipartFormData(req.headers['content-type'])) {
       next(errors.notMultipart());
+      return;
+    }
+    if (req.headers['content-length'] === '0') {
+      next(errors.missingImage());
       return;
     }
     if (active >= options.maxConcurrentUploads) {
