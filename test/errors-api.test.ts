@@ -299,6 +299,11 @@ describe('routes and methods', () => {
     await expectProblem(await fetch(`${svc.url}/v2/landmarks`), 404, 'not_found');
   });
 
+  it('a path that cannot be URL-decoded is just an unknown route → 404 not_found', async () => {
+    await expectProblem(await fetch(`${svc.url}/v1/%E0%A4%A`), 404, 'not_found');
+    await expectProblem(await fetch(`${svc.url}/v1/landmarks%`, { method: 'POST' }), 404, 'not_found');
+  });
+
   it('wrong method → 405 with Allow', async () => {
     for (const method of ['GET', 'PUT', 'DELETE', 'PATCH']) {
       const res = await fetch(landmarks(), { method });

@@ -81,6 +81,15 @@ describe('Node\'s own timeouts and parser errors, as problem+json', () => {
     expectRawProblem(answer, 431, 'headers_too_large');
   });
 
+  it('a client that hangs up mid-upload gets nothing and harms nothing', async () => {
+    const exchange = rawExchange(port, [uploadHead, upload.subarray(0, 30_000)]);
+    await new Promise((resolve) => exchange.socket.once('connect', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    exchange.socket.destroy();
+    expect((await exchange.response).status).toBe(0);
+    expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
+  });
+
   it('the service still answers afterwards', async () => {
     expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
     const res = await postImage(`${svc.url}/v1/landmarks`, readSample(2));
