@@ -165,6 +165,17 @@ describe('too big (413 payload_too_large)', () => {
     await expectProblem(await postImage(landmarks(), over), 413, 'payload_too_large');
   });
 
+  it('a body declared far over the limit is refused before any of it is sent', async () => {
+    // Only the head is sent: without the early check this would wait for the body (and time out).
+    const { response } = rawExchange(port, [requestHead('/v1/landmarks', {
+      'Content-Type': 'multipart/form-data; boundary=big', 'Content-Length': 100 * 1024 * 1024,
+    })]);
+    const res = await response;
+    expect(res.status).toBe(413);
+    expect(res.headers.connection).toBe('close');
+    expect(JSON.parse(res.body)).toMatchObject({ status: 413, code: 'payload_too_large' });
+  });
+
   it('a 3 MiB upload of random bytes', async () => {
     const big = Buffer.alloc(3 * 1024 * 1024, 0x5a);
     await expectProblem(await postImage(landmarks(), big), 413, 'payload_too_large');

@@ -29,6 +29,9 @@ function uploadError(error: unknown, maxUploadBytes: number): AppError {
     : 'The multipart body could not be read.');
 }
 
+/** Room for boundaries, part headers and the small text fields next to the file. */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
 export function isMultipartFormData(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase() === 'multipart/form-data';
 }
@@ -60,8 +63,16 @@ export function uploadImage(options: UploadOptions): RequestHandler {
       next(errors.notMultipart());
       return;
     }
-    if (req.headers['content-length'] === '0') {
+    const declared = Number(req.headers['content-length'] ?? Number.NaN);
+    if (declared === 0) {
       next(errors.missingImage());
+      return;
+    }
+    // A body declared larger than the file limit plus room for the form's other parts is refused
+    // before a byte of it is read; the connection is closed after the answer.
+    if (declared > options.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) {
+      res.set('Connection', 'close');
+      next(errors.payloadTooLarge(options.maxUploadBytes));
       return;
     }
     if (active >= options.maxConcurrentUploads) {
