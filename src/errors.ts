@@ -35,9 +35,10 @@ export const errors = {
     new AppError('unsupported_media_type', 415, 'Unsupported media type', detail),
   imageDecodeFailed: (detail = 'The image is truncated or corrupt and could not be decoded.') =>
     new AppError('image_decode_failed', 422, 'Image could not be decoded', detail),
-  imageTooLarge: (pixels: number, limit: number) =>
-    new AppError('image_too_large', 413, 'Image too large',
-      `The image declares ${pixels} pixels; the limit is ${limit}.`),
+  imageTooLarge: (pixels: number | undefined, limit: number) =>
+    new AppError('image_too_large', 413, 'Image too large', pixels === undefined
+      ? `The image declares more than ${limit} pixels, the limit.`
+      : `The image declares ${pixels} pixels; the limit is ${limit}.`),
   notFound: () => new AppError('not_found', 404, 'Not found', 'No such resource.'),
   templateNotFound: () =>
     new AppError('template_not_found', 404, 'Template not found', 'No template has this id; GET /v1/templates lists them.'),
@@ -49,8 +50,11 @@ export const errors = {
   methodNotAllowed: (allowed: readonly string[]) =>
     new AppError('method_not_allowed', 405, 'Method not allowed', `Allowed: ${allowed.join(', ')}.`,
       { Allow: allowed.join(', ') }),
-  requestTimeout: () =>
-    new AppError('request_timeout', 408, 'Request timeout', 'The request body was not received in time.'),
+  requestTimeout: (detail = 'The request body was not received in time.') =>
+    new AppError('request_timeout', 408, 'Request timeout', detail),
+  badRequest: () => new AppError('bad_request', 400, 'Bad request', 'The request could not be understood.'),
+  headersTooLarge: () =>
+    new AppError('headers_too_large', 431, 'Request header fields too large', 'The request headers exceed the server\'s limit.'),
   overloaded: (retryAfterSeconds: number) =>
     new AppError('overloaded', 503, 'Service overloaded', 'Too many requests are being processed; retry shortly.',
       { 'Retry-After': String(retryAfterSeconds) }),

@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { Config } from './config.js';
 import { createDetectorPool, type DetectorPool } from './faces/detector-pool.js';
 import { createApp, type ServiceState } from './http/app.js';
+import { onClientError } from './http/client-error.js';
 import type { LedgerObserver } from './privacy/wipe-ledger.js';
 import { readTemplateDefinitions } from './templates/load.js';
 import { prepareTemplates } from './templates/registry.js';
@@ -61,6 +62,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
     keepAliveTimeout: 5000,
   }, app);
+  // Node's own 408/400/431 answers (header and request timeouts, unparsable requests) as problem+json.
+  server.on('clientError', onClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => { server.off('error', reject); resolve(); });

@@ -29,6 +29,13 @@ function uploadError(error: unknown, maxUploadBytes: number): AppError {
     : 'The multipart body could not be read.');
 }
 
+/** Room for boundaries, part headers and the small text fields next to the file. */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+export function isMultipartFormData(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase() === 'multipart/form-data';
+}
+
 /**
  * Receives the one photo of an image request into memory (field "image"), with every multer
  * limit set (all default to Infinity), a cap on uploads received at once, and an idle timeout
@@ -50,8 +57,22 @@ export function uploadImage(options: UploadOptions): RequestHandler {
   let active = 0;
 
   return (req: Request, res: Response, next: NextFunction) => {
-    if (!req.is('multipart/form-data')) {
+    // Judge by the Content-Type alone: req.is() answers null for a request without a body, which
+    // would turn an empty multipart request into "not multipart" instead of "missing image".
+    if (!isMultipartFormData(req.headers['content-type'])) {
       next(errors.notMultipart());
+      return;
+    }
+    const declared = Number(req.headers['content-length'] ?? Number.NaN);
+    if (declared === 0) {
+      next(errors.missingImage());
+      return;
+    }
+    // A body declared larger than the file limit plus room for the form's other parts is refused
+    // before a byte of it is read; the connection is closed after the answer.
+    if (declared > options.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) {
+      res.set('Connection', 'close');
+      next(errors.payloadTooLarge(options.maxUploadBytes));
       return;
     }
     if (active >= options.maxConcurrentUploads) {

@@ -1,7 +1,7 @@
-import sharp, { type OutputInfo, type SharpOptions } from 'sharp';
+import sharp, { type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { errors } from '../errors.js';
 import type { WipeLedger } from '../privacy/wipe-ledger.js';
-import { HeaderError, readHeader, uprightSize } from './header.js';
+import { HeaderError, readHeader, uprightSize, type ImageHeader } from './header.js';
 import { sniffFormat, type ImageFormat } from './sniff.js';
 
 export interface DecodeLimits {
@@ -24,23 +24,27 @@ export interface DecodedImage {
   readonly channels: 3;
 }
 
-/** Format from magic bytes, size from the header, both checked before any decoding. */
-export function inspect(input: Uint8Array, limits: DecodeLimits): InspectedImage {
+/** Format from magic bytes and the header's fields; nothing is decoded. Bad input becomes a 4xx. */
+function readInput(input: Uint8Array): { format: ImageFormat; header: ImageHeader } {
   const sniffed = sniffFormat(input);
   if (!sniffed.ok) {
     throw errors.unsupportedMediaType(
       `The file looks like ${sniffed.detected === 'unknown' ? 'no supported image' : sniffed.detected}; accepted formats are JPEG, PNG, WebP and AVIF.`);
   }
-  let header;
   try {
-    header = readHeader(input, sniffed.format);
+    return { format: sniffed.format, header: readHeader(input, sniffed.format) };
   } catch (error) {
     if (error instanceof HeaderError) throw errors.imageDecodeFailed(`The ${sniffed.format.toUpperCase()} header is damaged (${error.message}).`);
     throw error;
   }
+}
+
+/** Format from magic bytes, size from the header, both checked before any decoding. */
+export function inspect(input: Uint8Array, limits: DecodeLimits): InspectedImage {
+  const { format, header } = readInput(input);
   const pixels = header.width * header.height;
   if (pixels > limits.maxInputPixels) throw errors.imageTooLarge(pixels, limits.maxInputPixels);
-  return { format: sniffed.format, ...uprightSize(header) };
+  return { format, ...uprightSize(header) };
 }
 
 /**
@@ -55,8 +59,41 @@ export function untrustedInput(limits: DecodeLimits): SharpOptions {
 /** Maps a sharp/libvips failure on user input to a 4xx. */
 export function decodeError(error: unknown, limits: DecodeLimits): Error {
   const message = error instanceof Error ? error.message : String(error);
-  if (/pixel limit/i.test(message)) return errors.imageTooLarge(Number.NaN, limits.maxInputPixels);
+  if (/pixel limit/i.test(message)) return errors.imageTooLarge(undefined, limits.maxInputPixels);
   return errors.imageDecodeFailed();
+}
+
+/**
+ * The EXIF orientation read by header.ts, applied explicitly (sharp mirrors before it rotates),
+ * instead of letting libvips find its own: the decoded pixels then always agree with the upright
+ * size inspect() reported, which is what coordinates are mapped back to.
+ */
+function orient(image: Sharp, orientation: number): Sharp {
+  switch (orientation) {
+    case 2: return image.flop();
+    case 3: return image.rotate(180);
+    case 4: return image.flip();
+    case 5: return image.flip().rotate(90);
+    case 6: return image.rotate(90);
+    case 7: return image.flop().rotate(90);
+    case 8: return image.rotate(270);
+    default: return image;
+  }
+}
+
+/**
+ * Safety net: the decoded copy must have the shape the header promised (scaled to `maxSide`).
+ * If the decoder and header.ts ever disagree (a container feature header.ts does not know),
+ * the request fails instead of answering with coordinates mapped onto the wrong size.
+ */
+export function checkDecodedSize(
+  upright: { width: number; height: number }, decoded: { width: number; height: number }, maxSide: number,
+): void {
+  const scale = Math.min(1, maxSide / Math.max(upright.width, upright.height));
+  const near = (actual: number, expected: number): boolean => Math.abs(actual - expected) <= Math.max(2, expected * 0.01);
+  if (!near(decoded.width, upright.width * scale) || !near(decoded.height, upright.height * scale)) {
+    throw errors.imageDecodeFailed('The image data does not have the size its header declares.');
+  }
 }
 
 /**
@@ -68,10 +105,10 @@ export function decodeError(error: unknown, limits: DecodeLimits): Error {
 export async function decodeToMaxSide(
   input: Uint8Array, maxSide: number, limits: DecodeLimits, ledger: WipeLedger,
 ): Promise<DecodedImage> {
+  const { header } = readInput(input);
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    raw = await sharp(input, untrustedInput(limits))
-      .rotate()
+    raw = await orient(sharp(input, untrustedInput(limits)), header.orientation)
       .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')
       .removeAlpha()
@@ -84,6 +121,7 @@ export async function decodeToMaxSide(
   if (raw.info.channels !== 3) {
     throw errors.imageDecodeFailed(`Expected 3 colour channels after conversion but received ${raw.info.channels}.`);
   }
+  checkDecodedSize(uprightSize(header), raw.info, maxSide);
   const pixels = ledger.track(new Uint8Array(new ArrayBuffer(raw.data.length)));
   pixels.set(raw.data);
   raw.data.fill(0);

@@ -71,6 +71,7 @@ const SOF_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xc
 function jpegHeader(bytes: Uint8Array): ImageHeader {
   const r = new Reader(bytes);
   let orientation = 1;
+  let seenExif = false;
   let at = 2;
   for (;;) {
     if (r.u8(at) !== 0xff) throw new HeaderError('JPEG marker expected');
@@ -81,7 +82,9 @@ function jpegHeader(bytes: Uint8Array): ImageHeader {
     if (marker === 0xd9 || marker === 0xda) throw new HeaderError('JPEG has no frame header');
     const length = r.u16(at);
     if (length < 2) throw new HeaderError('JPEG segment length invalid');
-    if (marker === 0xe1 && r.ascii(at + 2, 6) === 'Exif\0\0') {
+    // The first Exif APP1 counts, as in libvips (later ones are ignored by it too).
+    if (marker === 0xe1 && !seenExif && r.ascii(at + 2, 6) === 'Exif\0\0') {
+      seenExif = true;
       orientation = exifOrientation(bytes, at + 8, Math.min(bytes.length, at + length));
     }
     if (SOF_MARKERS.has(marker)) {
