@@ -78,9 +78,10 @@ describe('missing or extra files (400)', () => {
     await expectProblem(await post('', { 'Content-Type': 'Multipart/Form-Data ; boundary=b0undary' }), 400, 'missing_image');
   });
 
-  it('the photo in the wrong field → missing_image, naming the field it came in', async () => {
+  it('the photo in the wrong field → missing_image, naming the expected field and not echoing the client\'s', async () => {
     const problem = await expectProblem(await post(form([{ field: 'photo', bytes: readSample(1) }])), 400, 'missing_image');
-    expect(problem.detail).toContain('"photo"');
+    expect(problem.detail).toContain('"image"');
+    expect(problem.detail).not.toContain('photo');
   });
 
   it('"image" sent as a text field instead of a file → missing_image', async () => {

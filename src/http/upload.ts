@@ -19,7 +19,7 @@ function uploadError(error: unknown, maxUploadBytes: number): AppError {
     switch (error.code) {
       case 'LIMIT_FILE_SIZE': return errors.payloadTooLarge(maxUploadBytes);
       case 'LIMIT_FILE_COUNT': return errors.tooManyFiles();
-      case 'LIMIT_UNEXPECTED_FILE': return errors.missingImage(`Files are accepted only in the field "image" (received "${String(error.field).slice(0, 40)}").`);
+      case 'LIMIT_UNEXPECTED_FILE': return errors.missingImage('Files are accepted only in the field "image".');
       default: return errors.malformedMultipart(`The multipart body exceeds a limit (${error.code}).`);
     }
   }
