@@ -1,13 +1,27 @@
+import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { Credentials } from '../auth/credentials.js';
 import type { Config } from '../config.js';
 import { errors } from '../errors.js';
+import type { RateLimiter } from '../limits/rate-limiter.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { StageObserver } from '../pipeline/run.js';
 import type { LedgerObserver } from '../privacy/wipe-ledger.js';
 import { createAdmission } from './admission.js';
+import { authenticate, authorize } from './auth.js';
+import type { Drain } from './drain.js';
+import { buildOpenApi } from './openapi/builder.js';
+import { operations } from './openapi/operations.js';
+import { observeRequests } from './observe.js';
 import { problemHandler } from './problem.js';
+import { rateLimit } from './rate-limit.js';
 import { requestScope } from './request-scope.js';
+import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { landmarksRoutes } from './routes/landmarks.js';
+import { metricsRoutes } from './routes/metrics.js';
 import type { ServiceState } from './service-state.js';
 import { uploadImage } from './upload.js';
 
@@ -20,6 +34,11 @@ export interface AppDeps {
   readonly onUnexpectedError: (error: unknown) => void;
   readonly ledgerObserver?: LedgerObserver;
   readonly stageObserver?: StageObserver;
+  readonly credentials: Credentials;
+  readonly limiter: RateLimiter;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly drain: Drain;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -27,6 +46,20 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', config.trustProxyHops);
+
+  app.use(observeRequests(deps.logger, deps.metrics));
+  // helmet's defaults, minus upgrade-insecure-requests: TLS ends at the load balancer.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  if (config.corsOrigins.length > 0) {
+    app.use(cors({
+      origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['Authorization', 'X-API-Key', 'X-Request-Id', 'Content-Type'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Policy', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+      maxAge: 600,
+    }));
+  }
 
   app.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
@@ -34,6 +67,17 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRoutes(state, deps.version));
+  app.use(docsRoutes(buildOpenApi({
+    title: 'mayfly',
+    version: deps.version,
+    description: 'Ephemeral face-image processing: photos live only in memory and are wiped after the response.',
+  }, operations)));
+  if (config.metricsToken !== undefined) app.use(metricsRoutes(deps.metrics.registry, config.metricsToken));
+
+  // Every /v1 route: not shutting down → authenticated → allowed (scope) → within its limits.
+  app.use('/v1', deps.drain.gate, authenticate(deps.credentials), authorize(), rateLimit(deps.limiter, {
+    rps: config.rateLimitRps, burst: config.rateLimitBurst, daily: config.dailyQuota,
+  }));
 
   // Every image route: ready → scope (ledger, deadline) → upload into memory → admission.
   const admission = createAdmission(config.maxInFlight);
@@ -42,6 +86,7 @@ export function createApp(deps: AppDeps): Express {
   };
   const imageRequest: RequestHandler[] = [
     whenReady,
+    deps.drain.countLedger,
     requestScope({ timeoutMs: config.requestTimeoutMs, observer: deps.ledgerObserver }),
     uploadImage({
       maxUploadBytes: config.maxUploadBytes,
