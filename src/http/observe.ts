@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.js';
 import { principalOf } from './auth.js';
 import { maskAddress } from './client-address.js';
+import { operations } from './openapi/operations.js';
 import { timingsOf } from './request-scope.js';
 
 /**
@@ -15,10 +16,18 @@ import { timingsOf } from './request-scope.js';
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
+/** Documented path templates (plus the undocumented pages), for requests refused before routing. */
+const TEMPLATES = [...new Set([...operations.map((op) => op.path), '/openapi.json', '/docs', '/metrics'])]
+  .map((path) => ({ path, pattern: new RegExp(`^${path.replace(/\./g, '\\.').replace(/\{\w+\}/g, '[^/]+')}/?$`) }));
+
+/** The route template of a request (a bounded set of values: safe as a metrics label). */
 export function routeLabel(req: Request): string {
   const route = (req as Request & { route?: { path?: unknown } }).route;
   if (route && typeof route.path === 'string') return `${req.baseUrl}${route.path}`.replace(/:(\w+)/g, '{$1}');
-  if (req.path.startsWith('/docs/')) return '/docs/assets';
+  const path = req.originalUrl.split('?')[0] ?? '';
+  const template = TEMPLATES.find((t) => t.pattern.test(path));
+  if (template) return template.path;
+  if (path.startsWith('/docs/assets/')) return '/docs/assets/{name}';
   return 'unmatched';
 }
 

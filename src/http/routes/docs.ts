@@ -75,15 +75,13 @@ export function docsRoutes(openapi: Record<string, unknown>): Router {
   router.route('/docs')
     .get(csp, (_req, res) => { res.set('Cache-Control', 'public, max-age=300').type('html').send(PAGE); })
     .all(methodNotAllowed(['GET', 'HEAD']));
-  router.route('/docs/assets/:name')
-    .get(csp, (req, res, next) => {
-      const asset = assets.get(req.params.name);
-      if (!asset) {
-        next();
-        return;
-      }
-      res.set('Cache-Control', 'public, max-age=86400').type(asset.type).send(asset.body);
-    })
-    .all(methodNotAllowed(['GET', 'HEAD']));
+  router.get('/docs/assets/:name', csp, (req, res, next) => {
+    const asset = assets.get(req.params.name);
+    if (!asset) {
+      next();
+      return;
+    }
+    res.set('Cache-Control', 'public, max-age=86400').type(asset.type).send(asset.body);
+  });
   return router;
 }
