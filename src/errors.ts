@@ -70,7 +70,7 @@ export const errors = {
       { ...headers, 'Retry-After': String(retryAfterSeconds) }),
   shuttingDown: () =>
     new AppError('shutting_down', 503, 'Shutting down', 'This instance is shutting down; retry on another.',
-      { 'Retry-After': '1', Connection: 'close' }),
+      { 'Retry-After': '1' }),
 } as const;
 
 export function isAppError(value: unknown): value is AppError {

@@ -6,7 +6,8 @@ import type { ServiceState } from './service-state.js';
 /**
  * Graceful shutdown, the HTTP half. Every /v1 request is counted from the moment it is admitted
  * until its response finished or its connection closed. Once the service is stopping, new /v1
- * requests are refused (503 shutting_down, Connection: close) while admitted ones run on;
+ * requests are refused (503 shutting_down; Node discards their unread body, so the client can
+ * read the answer) while admitted ones run on;
  * `idle()` resolves when none is left. Wipe ledgers are counted too, so the shutdown can report
  * that every request's buffers were wiped.
  */
