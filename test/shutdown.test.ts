@@ -1,66 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { freePort } from './ports.js';
 import { readSample } from './samples.js';
-import { authHeaders, postImage, TEST_ENV } from './service.js';
+import { authHeaders, postImage } from './service.js';
+import { spawnServer } from './spawned-server.js';
 
 /**
  * Graceful shutdown of the built server (node dist/server.js, as production runs it): SIGTERM
  * while a request is in flight. The in-flight request is held mid-upload by this test (it sends
  * half its body, then waits), so "in flight during shutdown" is a fact, not a race.
  */
-interface Spawned {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly metricsUrl: string;
-  readonly logs: Record<string, unknown>[];
-  waitForLog(msg: string): Promise<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-async function spawnServer(env: Record<string, string>): Promise<Spawned> {
-  const metricsPort = await freePort();
-  const child = spawn(process.execPath, ['dist/server.js'], {
-    env: {
-      PATH: process.env.PATH ?? '', ...TEST_ENV, TFJS_BACKEND: 'wasm', POOL_SIZE: '1', PORT: '0', HOST: '127.0.0.1',
-      METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info', ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: Record<string, unknown>[] = [];
-  const waiters: { msg: string; resolve: (line: Record<string, unknown>) => void }[] = [];
-  let buffered = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>;
-      buffered = buffered.slice(newline + 1);
-      logs.push(line);
-      for (const w of waiters.filter((x) => x.msg === line.msg)) w.resolve(line);
-    }
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const waitForLog = (msg: string): Promise<Record<string, unknown>> => {
-    const seen = logs.find((l) => l.msg === msg);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      waiters.push({ msg, resolve });
-      void exited.then((code) => reject(new Error(`server exited (${code}) before "${msg}": ${stderr.slice(-500)}`)));
-    });
-  };
-  const listening = await waitForLog('listening');
-  await waitForLog('models loaded');
-  return {
-    child, logs, waitForLog, exited,
-    url: `http://127.0.0.1:${String(listening.port)}`,
-    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
-  };
-}
-
 /** A multipart upload of `photo` whose body is sent in two halves, the second on demand. */
 function heldUpload(url: string, photo: Buffer) {
   const boundary = 'mayfly-shutdown-test-boundary';
