@@ -52,7 +52,50 @@ export interface Config {
   /** A face whose box is narrower than this, in pixels of the uploaded photo, is not composited. */
   readonly effectMinFacePx: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Partner API keys from API_KEYS (`id:key,id:key`); every key gets every scope and the default limits. */
+  readonly apiKeys: readonly ApiKeyEntry[];
+  /** JSON file of hashed keys with per-key scopes and limits (see src/auth/key-file.ts). */
+  readonly apiKeysFile: string | undefined;
+  /** Mobile-app JWTs: HS256 secret, or an RS256/ES256 public key (PEM); undefined when off. */
+  readonly jwt: JwtSettings | undefined;
+  /** Sustained requests per second per key (or per JWT subject). */
+  readonly rateLimitRps: number;
+  /** Extra requests a key may make above RATE_LIMIT_RPS within one burst window. */
+  readonly rateLimitBurst: number;
+  readonly rateLimitBurstWindowS: number;
+  /** Requests per key per 24-hour window. */
+  readonly dailyQuota: number;
+  /** Shared limits for every replica; in-memory (per replica) limits when undefined. */
+  readonly redisUrl: string | undefined;
+  /** Longest wait for one Redis command before the replica falls back to its own in-memory limits. */
+  readonly redisTimeoutMs: number;
+  /** Bearer token that /metrics requires on the main port. */
+  readonly metricsToken: string | undefined;
+  /** Separate port serving only /metrics (no token needed there); undefined: none. */
+  readonly metricsPort: number | undefined;
+  /** Origins allowed by CORS (exact `scheme://host[:port]`, or `*`); empty: no CORS headers. */
+  readonly corsOrigins: readonly string[];
+  /** Proxy hops in front of the service whose X-Forwarded-For is trusted (express 'trust proxy'). */
+  readonly trustProxyHops: number;
 }
+
+export interface ApiKeyEntry {
+  readonly id: string;
+  readonly key: string;
+}
+
+export interface JwtSettings {
+  readonly algorithm: 'HS256' | 'RS256' | 'ES256';
+  /** The HS256 secret, or the PEM public key. */
+  readonly key: string;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly clockToleranceS: number;
+}
+
+export const KEY_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** API keys shorter than this are refused at boot: they could be guessed. */
+export const MIN_API_KEY_LENGTH = 24;
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -105,6 +148,78 @@ class Reader {
     const raw = this.env[name];
     return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
   }
+
+  optional(name: string): string | undefined {
+    const raw = this.env[name];
+    return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+  }
+
+  optionalInt(name: string, min: number, max: number): number | undefined {
+    return this.optional(name) === undefined ? undefined : this.int(name, min, min, max);
+  }
+
+  /** `API_KEYS`: comma-separated `id:key` pairs. Only the ids are ever echoed in problems. */
+  apiKeys(name: string): ApiKeyEntry[] {
+    const raw = this.optional(name);
+    if (raw === undefined) return [];
+    const entries: ApiKeyEntry[] = [];
+    for (const [i, pair] of raw.split(',').entries()) {
+      const at = pair.indexOf(':');
+      const id = at > 0 ? pair.slice(0, at).trim() : '';
+      const key = at > 0 ? pair.slice(at + 1).trim() : '';
+      if (!KEY_ID_PATTERN.test(id)) {
+        this.problems.push(`Expected id:key with an id of [A-Za-z0-9_.-]{1,64} for entry ${i + 1} of ${name}`);
+      } else if (key.length < MIN_API_KEY_LENGTH || /[\s,]/.test(key)) {
+        this.problems.push(`Expected a key of at least ${MIN_API_KEY_LENGTH} characters without spaces for id "${id}" in ${name}`);
+      } else if (entries.some((e) => e.id === id)) {
+        this.problems.push(`Expected unique ids in ${name} but "${id}" appears twice`);
+      } else {
+        entries.push({ id, key });
+      }
+    }
+    return entries;
+  }
+
+  origins(name: string): string[] {
+    const raw = this.optional(name);
+    if (raw === undefined) return [];
+    const origins = raw.split(',').map((o) => o.trim()).filter((o) => o !== '');
+    for (const origin of origins) {
+      if (origin !== '*' && !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)) {
+        this.problems.push(`Expected origins like https://app.example.com (or *) in ${name} but received ${JSON.stringify(origin)}`);
+      }
+    }
+    return origins;
+  }
+
+  jwt(): JwtSettings | undefined {
+    const secret = this.optional('JWT_SECRET');
+    // PEM keys in env files often carry literal \n; accept both forms.
+    const publicKey = this.optional('JWT_PUBLIC_KEY')?.replace(/\\n/g, '\n');
+    const issuer = this.optional('JWT_ISSUER');
+    const audience = this.optional('JWT_AUDIENCE');
+    const clockToleranceS = this.int('JWT_CLOCK_TOLERANCE_S', 30, 0, 600);
+    if (secret === undefined && publicKey === undefined) {
+      if (issuer !== undefined || audience !== undefined) this.problems.push('JWT_ISSUER/JWT_AUDIENCE are set but neither JWT_SECRET nor JWT_PUBLIC_KEY is');
+      return undefined;
+    }
+    if (secret !== undefined && publicKey !== undefined) {
+      this.problems.push('Expected only one of JWT_SECRET and JWT_PUBLIC_KEY');
+    }
+    if (issuer === undefined || audience === undefined) {
+      this.problems.push('Expected JWT_ISSUER and JWT_AUDIENCE when JWT verification is on (tokens are checked for both)');
+    }
+    if (secret !== undefined && Buffer.byteLength(secret) < 32) {
+      this.problems.push('Expected JWT_SECRET of at least 32 bytes (HS256)');
+    }
+    if (publicKey !== undefined && !publicKey.includes('-----BEGIN PUBLIC KEY-----')) {
+      this.problems.push('Expected JWT_PUBLIC_KEY as a PEM "BEGIN PUBLIC KEY" block');
+    }
+    const algorithm = secret !== undefined
+      ? this.oneOf('JWT_ALGORITHM', 'HS256', ['HS256'])
+      : this.oneOf('JWT_ALGORITHM', 'RS256', ['RS256', 'ES256']);
+    return { algorithm, key: secret ?? publicKey ?? '', issuer: issuer ?? '', audience: audience ?? '', clockToleranceS };
+  }
 }
 
 const MiB = 1024 * 1024;
@@ -141,7 +256,32 @@ export function loadConfig(env: Env = process.env): Config {
     effectMaxSize: r.int('EFFECT_MAX_SIZE', 2048, 64, 8192),
     effectMinFacePx: r.int('EFFECT_MIN_FACE_PX', 40, 8, 4096),
     logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    apiKeys: r.apiKeys('API_KEYS'),
+    apiKeysFile: r.optional('API_KEYS_FILE'),
+    jwt: r.jwt(),
+    rateLimitRps: r.int('RATE_LIMIT_RPS', 5, 1, 100_000),
+    rateLimitBurst: r.int('RATE_LIMIT_BURST', 10, 0, 1_000_000),
+    rateLimitBurstWindowS: r.int('RATE_LIMIT_BURST_WINDOW_S', 10, 1, 3600),
+    dailyQuota: r.int('DAILY_QUOTA', 10_000, 1, 1_000_000_000),
+    redisUrl: r.optional('REDIS_URL'),
+    redisTimeoutMs: r.int('REDIS_TIMEOUT_MS', 250, 10, 10_000),
+    metricsToken: r.optional('METRICS_TOKEN'),
+    metricsPort: r.optionalInt('METRICS_PORT', 1, 65535),
+    corsOrigins: r.origins('CORS_ORIGINS'),
+    trustProxyHops: r.int('TRUST_PROXY_HOPS', 0, 0, 10),
   };
+  if (config.redisUrl !== undefined && !/^rediss?:\/\//.test(config.redisUrl)) {
+    r.problems.push('Expected REDIS_URL to start with redis:// or rediss://');
+  }
+  if (config.metricsToken !== undefined && config.metricsToken.length < 16) {
+    r.problems.push('Expected METRICS_TOKEN of at least 16 characters');
+  }
+  if (config.metricsPort !== undefined && config.metricsPort === config.port) {
+    r.problems.push(`Expected METRICS_PORT to differ from PORT (${config.port})`);
+  }
+  if (config.apiKeys.length > 0 && config.apiKeysFile !== undefined) {
+    r.problems.push('Expected only one of API_KEYS and API_KEYS_FILE');
+  }
   if (config.headersTimeoutMs > config.bodyTimeoutMs) {
     r.problems.push(`Expected HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) to be at most BODY_TIMEOUT_MS (${config.bodyTimeoutMs})`);
   }

@@ -64,6 +64,24 @@ export const errors = {
   notReady: () =>
     new AppError('not_ready', 503, 'Service not ready', 'The service is starting or shutting down.', { 'Retry-After': '1' }),
   internal: () => new AppError('internal_error', 500, 'Internal error', 'Something went wrong on our side.'),
+  missingCredentials: () =>
+    new AppError('missing_credentials', 401, 'Missing credentials',
+      'Send an API key as "Authorization: Bearer <key>" or "X-API-Key: <key>", or an app token as "Authorization: Bearer <jwt>".',
+      { 'WWW-Authenticate': 'Bearer realm="mayfly"' }),
+  invalidCredentials: (detail = 'The API key or token is not valid.') =>
+    new AppError('invalid_credentials', 401, 'Invalid credentials', detail,
+      { 'WWW-Authenticate': 'Bearer realm="mayfly", error="invalid_token"' }),
+  forbidden: (scope: string) =>
+    new AppError('forbidden', 403, 'Forbidden', `These credentials are not allowed to use "${scope}".`),
+  rateLimited: (retryAfterSeconds: number, headers: Readonly<Record<string, string>>) =>
+    new AppError('rate_limited', 429, 'Too many requests', `Slow down: retry after ${retryAfterSeconds} s.`,
+      { ...headers, 'Retry-After': String(retryAfterSeconds) }),
+  quotaExceeded: (retryAfterSeconds: number, headers: Readonly<Record<string, string>>) =>
+    new AppError('quota_exceeded', 429, 'Daily quota exceeded', `The daily quota is used up: it renews in ${retryAfterSeconds} s.`,
+      { ...headers, 'Retry-After': String(retryAfterSeconds) }),
+  shuttingDown: () =>
+    new AppError('shutting_down', 503, 'Shutting down', 'This instance is shutting down; retry on another.',
+      { 'Retry-After': '1' }),
 } as const;
 
 export function isAppError(value: unknown): value is AppError {

@@ -3,9 +3,15 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import sharp from 'sharp';
+import { loadCredentials, type Credentials } from './auth/credentials.js';
 import type { Config } from './config.js';
 import { createDetectorPool, type DetectorPool } from './faces/detector-pool.js';
 import { createApp, type ServiceState } from './http/app.js';
+import { connectRedis, type RedisStore } from './limits/redis-store.js';
+import { createDrain } from './http/drain.js';
+import { createMetrics } from './metrics/metrics.js';
+import { createRateLimiter } from './limits/rate-limiter.js';
+import { metricsListener } from './http/routes/metrics.js';
 import { onClientError } from './http/client-error.js';
 import type { LedgerObserver } from './privacy/wipe-ledger.js';
 import { readTemplateDefinitions } from './templates/load.js';
@@ -30,6 +36,10 @@ export interface RunningService {
   readonly logger: Logger;
   /** Resolves once the models are loaded and warmed (or rejects if they cannot be). */
   readonly ready: Promise<void>;
+  /** The separate metrics listener (METRICS_PORT), if any. */
+  readonly metricsServer?: Server;
+  /** Set when no credentials were configured: the random key this run accepts. */
+  readonly devKey?: string;
   /** Stops admitting work, lets in-flight requests finish within the grace period, frees workers. */
   stop(): Promise<void>;
 }
@@ -37,6 +47,8 @@ export interface RunningService {
 export interface StartOptions {
   readonly ledgerObserver?: LedgerObserver;
   readonly logger?: Logger;
+  /** Credentials to use instead of the ones the config describes (tests). */
+  readonly credentials?: Credentials;
 }
 
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
@@ -47,13 +59,41 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const state: ServiceState = { phase: 'starting' };
   // A broken template stops the boot here, before the port is opened (TemplateError names file and field).
   const templateDefinitions = readTemplateDefinitions(resolve(PACKAGE_ROOT, config.templatesDir));
+  const credentials = options.credentials ?? await loadCredentials(config);
+  if (credentials.devKey) logger.warn('no API_KEYS, API_KEYS_FILE or JWT settings: accepting only a generated development key');
+  let pool: DetectorPool | undefined;
+  const drain = createDrain(state, options.ledgerObserver);
+  const metrics = createMetrics({ stats: () => pool?.stats(), inFlight: () => drain.inFlight() });
+  let store: RedisStore | undefined;
+  if (config.redisUrl !== undefined) {
+    metrics.setRateLimitStoreUp(false);
+    store = connectRedis(config.redisUrl, config.redisTimeoutMs, {
+      onDown: (reason) => {
+        metrics.setRateLimitStoreUp(false);
+        logger.warn({ reason }, 'rate-limit store (Redis) unavailable: each replica enforces the limits on its own until it returns');
+      },
+      onUp: () => {
+        metrics.setRateLimitStoreUp(true);
+        logger.info('rate-limit store (Redis) connected: limits are shared by every replica');
+      },
+    });
+  }
+  const limiter = createRateLimiter({
+    burstWindowS: config.rateLimitBurstWindowS, store, onFallback: () => metrics.rateLimitFallback(),
+  });
 
   const app = createApp({
     config,
     state,
     version,
-    ledgerObserver: options.ledgerObserver,
+    ledgerObserver: drain.ledgerObserver,
+    stageObserver: metrics.stageObserver,
     onUnexpectedError: (error) => logger.error({ err: error }, 'unexpected error'),
+    credentials,
+    limiter,
+    metrics,
+    logger,
+    drain,
   });
   const server = createServer({
     headersTimeout: config.headersTimeoutMs,
@@ -70,8 +110,17 @@ export async function startService(config: Config, options: StartOptions = {}): 
   });
   const address = server.address();
   logger.info({ port: typeof address === 'object' && address ? address.port : config.port }, 'listening');
+  let metricsServer: Server | undefined;
+  if (config.metricsPort !== undefined) {
+    const listener = createServer(metricsListener(metrics.registry));
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(config.metricsPort, config.host, () => { listener.off('error', reject); resolve(); });
+    });
+    metricsServer = listener;
+    logger.info({ port: config.metricsPort }, 'metrics listening');
+  }
 
-  let pool: DetectorPool | undefined;
   const ready = createDetectorPool({
     size: config.poolSize,
     queueDepth: config.queueDepth,
@@ -92,16 +141,29 @@ export async function startService(config: Config, options: StartOptions = {}): 
     logger.info({ backend: created.info.backend, simd: created.info.simd, workers: config.poolSize }, 'models loaded');
   });
 
-  const stop = async (): Promise<void> => {
+  // Keeps listening while draining: /readyz answers 503 (so the load balancer stops sending) and
+  // new /v1 requests get 503 shutting_down; admitted requests finish within the grace period.
+  // Then every connection is closed, which wipes the ledgers of anything still unfinished.
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= drainAndStop());
+  const drainAndStop = async (): Promise<void> => {
     state.phase = 'stopping';
+    logger.info({ inFlight: drain.inFlight(), graceMs: config.shutdownGraceMs }, 'draining');
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), config.shutdownGraceMs); });
+    const drained = await Promise.race([drain.idle().then(() => true), grace]);
+    clearTimeout(timer);
+    const unfinished = drain.inFlight();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
-    await Promise.race([closed, grace]);
     server.closeAllConnections();
+    await closed;
+    await new Promise((resolve) => setImmediate(resolve));
     await ready.catch(() => undefined);
     await pool?.close();
+    await store?.close();
+    if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+    logger.info({ drained, unfinished, openLedgers: drain.openLedgers() }, 'stopped');
   };
 
-  return { server, state, logger, ready, stop };
+  return { server, state, logger, ready, metricsServer, devKey: credentials.devKey, stop };
 }

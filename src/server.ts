@@ -26,6 +26,11 @@ try {
   }
   throw error;
 }
+if (service.devKey) {
+  // Printed once, on the console only: it is never logged as a field, stored or written to disk.
+  process.stderr.write(`\n  No API keys configured. Development key for this run only:\n\n    ${service.devKey}\n\n`
+    + '  Send it as "Authorization: Bearer <key>" or "X-API-Key: <key>". Configure API_KEYS or API_KEYS_FILE for real use.\n\n');
+}
 service.ready.catch((error: unknown) => {
   service.logger.fatal({ err: error }, 'models failed to load');
   process.exit(1);

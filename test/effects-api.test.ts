@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { isZeroed, type Wipeable } from '../src/privacy/wipe-ledger.js';
 import { withJpegComment } from './corpus.js';
 import { readSample } from './samples.js';
-import { postImage, startTestService, type TestService } from './service.js';
+import { authHeaders, postImage, startTestService, type TestService } from './service.js';
 
 interface Problem { code: string; status: number; detail: string }
 interface TemplateList { templates: { id: string; kind: string; slots: { anchors: Record<string, [number, number]> }[]; previewUrl: string }[] }
@@ -96,7 +96,7 @@ describe('POST /v1/effects/{templateId}', () => {
     const form = new FormData();
     form.append('image', new Blob([await smallSample()]), 'p.jpg');
     form.append('maxSize', '256');
-    const res = await fetch(`${svc.url}/v1/effects/royal-crown`, { method: 'POST', body: form, headers: { Accept: 'image/avif;q=0.5, image/webp, */*;q=0.1' } });
+    const res = await fetch(`${svc.url}/v1/effects/royal-crown`, { method: 'POST', body: form, headers: { ...authHeaders(), Accept: 'image/avif;q=0.5, image/webp, */*;q=0.1' } });
     expect(res.headers.get('content-type')).toBe('image/webp');
   });
 
@@ -160,7 +160,7 @@ describe('POST /v1/effects errors', () => {
   });
 
   it('405 for another method', async () => {
-    const res = await fetch(`${svc.url}/v1/effects/knight`);
+    const res = await fetch(`${svc.url}/v1/effects/knight`, { headers: authHeaders() });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
   });

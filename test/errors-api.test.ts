@@ -6,7 +6,7 @@ import { notImages, pngBomb, truncated } from './corpus.js';
 import { BMP_SAMPLE, HEIC_SAMPLE, jpegDeclaring, jpegWithBrokenTables, refusedFormats } from './input-corpus.js';
 import { multipartBody, rawExchange, requestHead } from './raw-http.js';
 import { readSample } from './samples.js';
-import { postImage, startTestService, type TestService } from './service.js';
+import { authHeaders, postImage, startTestService, type TestService } from './service.js';
 
 /**
  * Every bad input of the issue, over real HTTP against the real service: the right status, an
@@ -53,7 +53,7 @@ function form(files: readonly { field: string; bytes: Uint8Array; name?: string;
 }
 
 const post = (body: string | Uint8Array | FormData, headers: Record<string, string> = {}) =>
-  fetch(landmarks(), { method: 'POST', body, headers });
+  fetch(landmarks(), { method: 'POST', body, headers: { ...authHeaders(), ...headers } });
 
 /** Waits (bounded) for the ledger of the request just answered: it is wiped on 'finish'. */
 async function nextLedger(before: number): Promise<readonly Wipeable[]> {
@@ -112,7 +112,7 @@ describe('not multipart (415 not_multipart)', () => {
   });
 
   it('a POST without any body or Content-Type', async () => {
-    await expectProblem(await fetch(landmarks(), { method: 'POST' }), 415, 'not_multipart');
+    await expectProblem(await fetch(landmarks(), { method: 'POST', headers: authHeaders() }), 415, 'not_multipart');
   });
 });
 
@@ -126,7 +126,7 @@ describe('transfer encodings', () => {
       },
     });
     const res = await fetch(landmarks(), {
-      method: 'POST', body: stream, headers: { 'Content-Type': 'multipart/form-data; boundary=chunky' }, duplex: 'half',
+      method: 'POST', body: stream, headers: { ...authHeaders(), 'Content-Type': 'multipart/form-data; boundary=chunky' }, duplex: 'half',
     } as RequestInit);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { faces: unknown[] }).faces).toHaveLength(3);
@@ -141,7 +141,7 @@ describe('transfer encodings', () => {
       },
     });
     const res = await fetch(landmarks(), {
-      method: 'POST', body: stream, headers: { 'Content-Type': 'multipart/form-data; boundary=chunky' }, duplex: 'half',
+      method: 'POST', body: stream, headers: { ...authHeaders(), 'Content-Type': 'multipart/form-data; boundary=chunky' }, duplex: 'half',
     } as RequestInit);
     await expectProblem(res, 413, 'payload_too_large');
   });
@@ -307,18 +307,18 @@ describe('malformed multipart (400 malformed_multipart)', () => {
 describe('routes and methods', () => {
   it('unknown routes → 404 not_found', async () => {
     await expectProblem(await fetch(`${svc.url}/nope`), 404, 'not_found');
-    await expectProblem(await fetch(`${svc.url}/v1/landmark`, { method: 'POST', body: form([{ field: 'image', bytes: readSample(1) }]) }), 404, 'not_found');
+    await expectProblem(await fetch(`${svc.url}/v1/landmark`, { method: 'POST', body: form([{ field: 'image', bytes: readSample(1) }]), headers: authHeaders() }), 404, 'not_found');
     await expectProblem(await fetch(`${svc.url}/v2/landmarks`), 404, 'not_found');
   });
 
   it('a path that cannot be URL-decoded is just an unknown route → 404 not_found', async () => {
-    await expectProblem(await fetch(`${svc.url}/v1/%E0%A4%A`), 404, 'not_found');
-    await expectProblem(await fetch(`${svc.url}/v1/landmarks%`, { method: 'POST' }), 404, 'not_found');
+    await expectProblem(await fetch(`${svc.url}/v1/%E0%A4%A`, { headers: authHeaders() }), 404, 'not_found');
+    await expectProblem(await fetch(`${svc.url}/v1/landmarks%`, { method: 'POST', headers: authHeaders() }), 404, 'not_found');
   });
 
   it('wrong method → 405 with Allow', async () => {
     for (const method of ['GET', 'PUT', 'DELETE', 'PATCH']) {
-      const res = await fetch(landmarks(), { method });
+      const res = await fetch(landmarks(), { method, headers: authHeaders() });
       expect(res.headers.get('allow')).toBe('POST');
       await expectProblem(res, 405, 'method_not_allowed');
     }

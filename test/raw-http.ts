@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { authHeaders } from './service.js';
 
 /**
  * Raw HTTP/1.1 over a loopback socket, for requests fetch() will not send: a multipart body
@@ -93,8 +94,8 @@ export function multipartBody(
   return Buffer.concat(out);
 }
 
-/** A request head for POST `path` with the given headers (Host and Content-Length added when absent). */
+/** A request head for POST `path` with the given headers (Host and the test key added when absent). */
 export function requestHead(path: string, headers: Record<string, string | number>, method = 'POST'): string {
-  const all: Record<string, string | number> = { Host: '127.0.0.1', ...headers };
+  const all: Record<string, string | number> = { Host: '127.0.0.1', ...authHeaders(), ...headers };
   return `${method} ${path} HTTP/1.1\r\n${Object.entries(all).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
 }

@@ -45,3 +45,8 @@ export function runContextOf(req: Request): RunContext {
   const { ledger, controller, deadline, timings } = scopeOf(req);
   return { ledger, signal: controller.signal, deadline, timings };
 }
+
+/** Stage timings of an image request (for logs), or undefined for requests without a scope. */
+export function timingsOf(req: Request): Readonly<Record<string, number>> | undefined {
+  return scopes.get(req)?.timings;
+}

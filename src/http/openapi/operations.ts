@@ -1,0 +1,92 @@
+import { OUTPUT_FORMATS } from '../../pipeline/encode.js';
+import { effectFieldsSchema } from '../routes/effects-schema.js';
+import { healthBody, readinessBody } from '../schemas/health.js';
+import { imageFile, landmarksRequest, landmarksResponse } from '../schemas/landmarks.js';
+import { templateIdParam, templatesResponse } from '../schemas/templates.js';
+import { named, type OperationDoc } from './builder.js';
+
+/**
+ * Every documented operation: `operations` below, plus those whose schemas depend on settings
+ * (`operationsFor`). A new route adds one entry, built from the zod schemas its handler
+ * validates with (POST /v1/effects/{templateId} from src/http/routes/effects-schema.ts).
+ */
+export function operationsFor(limits: { readonly maxSize: number }): OperationDoc[] {
+  return [
+    ...operations,
+    {
+      method: 'post',
+      path: '/v1/effects/{templateId}',
+      operationId: 'applyEffect',
+      summary: 'Composite the face(s) of a photo into a template',
+      description: 'Upload one photo (multipart/form-data, field "image") plus optional fields. The answer is the picture; '
+        + 'the photo and the picture are held only in memory and wiped once the answer is sent. Metadata of the input is never carried over.',
+      tags: ['effects'],
+      scope: 'effects',
+      pathParams: templateIdParam,
+      multipart: named('EffectRequest', effectFieldsSchema(limits).extend({ image: imageFile })),
+      responses: {
+        200: {
+          description: 'The composited picture.',
+          binary: OUTPUT_FORMATS.map((f) => `image/${f}`),
+          headers: {
+            'X-Faces-Used': 'How many faces of the photo were composited.',
+            'Server-Timing': 'decode, detect, composite and encode durations in ms.',
+          },
+        },
+      },
+      problems: [400, 404, 408, 413, 415, 422],
+    },
+    {
+      method: 'get',
+      path: '/v1/templates',
+      operationId: 'listTemplates',
+      summary: 'The template catalogue (public: templates are not user data)',
+      tags: ['effects'],
+      responses: { 200: { description: 'Every template.', json: named('Templates', templatesResponse) } },
+    },
+    {
+      method: 'get',
+      path: '/v1/templates/{templateId}/preview',
+      operationId: 'templatePreview',
+      summary: 'Preview art of a template (PNG, cacheable)',
+      tags: ['effects'],
+      pathParams: templateIdParam,
+      responses: { 200: { description: 'The preview.', binary: ['image/png'] } },
+      problems: [404],
+    },
+  ];
+}
+
+export const operations: OperationDoc[] = [
+  {
+    method: 'post',
+    path: '/v1/landmarks',
+    operationId: 'detectLandmarks',
+    summary: 'Find every face and its 68 landmarks',
+    description: 'Upload one photo (multipart/form-data, field "image"). The photo is held only in memory and wiped once the answer is sent.',
+    tags: ['faces'],
+    scope: 'landmarks',
+    multipart: named('LandmarksRequest', landmarksRequest),
+    responses: { 200: { description: 'Faces found (possibly none), largest first.', json: named('LandmarksResponse', landmarksResponse) } },
+    problems: [400, 408, 413, 415, 422],
+  },
+  {
+    method: 'get',
+    path: '/healthz',
+    operationId: 'health',
+    summary: 'Liveness: the process answers',
+    tags: ['operations'],
+    responses: { 200: { description: 'Alive.', json: healthBody } },
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    operationId: 'readiness',
+    summary: 'Readiness: models loaded and not shutting down',
+    tags: ['operations'],
+    responses: {
+      200: { description: 'Ready for work.', json: named('Readiness', readinessBody) },
+      503: { description: 'Starting or shutting down.', json: named('Readiness', readinessBody) },
+    },
+  },
+];
