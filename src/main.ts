@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { Config } from './config.js';
 import { createDetectorPool, type DetectorPool } from './faces/detector-pool.js';
 import { createApp, type ServiceState } from './http/app.js';
+import { warmPipeline } from './pipeline/warm-up.js';
 import type { LedgerObserver } from './privacy/wipe-ledger.js';
 
 /**
@@ -68,8 +69,11 @@ export async function startService(config: Config, options: StartOptions = {}): 
     modelDir: FACE_API_MODEL_DIR,
     minFaceScore: config.minFaceScore,
     maxFaces: config.maxFaces,
-  }).then((created) => {
+  }).then(async (created) => {
     pool = created;
+    await warmPipeline(created, {
+      workers: config.poolSize, detectMaxSide: config.detectMaxSide, limits: { maxInputPixels: config.maxInputPixels },
+    });
     state.detector = created;
     state.backend = created.info;
     if (state.phase === 'starting') state.phase = 'ready';

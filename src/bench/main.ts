@@ -28,12 +28,13 @@ const { values: args } = parseArgs({
     key: { type: 'string' },
     rounds: { type: 'string', default: '2' },
     'skip-phone': { type: 'boolean', default: false },
+    'skip-floor': { type: 'boolean', default: false },
   },
 });
 
 const config = loadConfig({ ...process.env, TFJS_BACKEND: process.env.TFJS_BACKEND ?? 'auto' });
 const durationMs = Number(args.duration) * 1000;
-const levels = args.levels.split(',').map(Number);
+const levels = args.levels.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const headers: Record<string, string> = args.key ? { authorization: `Bearer ${args.key}` } : {};
 const sampleDir = join(FACE_API_MODEL_DIR, '..', 'demo');
 const photos = [1, 2, 3, 4, 5, 6].map((n) => readFileSync(join(sampleDir, `sample${n}.jpg`)));
@@ -50,8 +51,8 @@ console.log(`settings: POOL_SIZE=${config.poolSize} QUEUE_DEPTH=${config.queueDe
   `MAX_CONCURRENT_UPLOADS=${config.maxConcurrentUploads} DETECT_MAX_SIDE=${config.detectMaxSide} ` +
   `SHARP_CONCURRENCY=${config.sharpConcurrency} UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? 'default'}`);
 
-// 1. The floor.
-const floor = await measureFloor({
+// 1. The floor (skippable while tuning memory; the ratios then read NaN).
+const floor = args['skip-floor'] ? { backend: '-', simd: false, decodeMs: NaN, detectMs: NaN, totalMs: NaN, samples: 0 } : await measureFloor({
   images: photos, detectMaxSide: config.detectMaxSide, backend: config.tfjsBackend, modelDir: FACE_API_MODEL_DIR,
   minFaceScore: config.minFaceScore, maxFaces: config.maxFaces, rounds: Number(args.rounds),
 });
