@@ -42,6 +42,7 @@ export function createApp(deps: AppDeps): Express {
   };
   const imageRequest: RequestHandler[] = [
     whenReady,
+    admission.gate,
     requestScope({ timeoutMs: config.requestTimeoutMs, observer: deps.ledgerObserver }),
     uploadImage({
       maxUploadBytes: config.maxUploadBytes,
