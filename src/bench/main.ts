@@ -47,7 +47,7 @@ sharp.cache(false);
 sharp.concurrency(config.sharpConcurrency);
 const cpu = cpus();
 console.log(`machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, node ${process.versions.node}`);
-console.log(`settings: POOL_SIZE=${config.poolSize} QUEUE_DEPTH=${config.queueDepth} MAX_IN_FLIGHT=${config.maxInFlight} ` +
+console.log(`settings: MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? 2} POOL_SIZE=${config.poolSize} QUEUE_DEPTH=${config.queueDepth} MAX_IN_FLIGHT=${config.maxInFlight} ` +
   `MAX_CONCURRENT_UPLOADS=${config.maxConcurrentUploads} DETECT_MAX_SIDE=${config.detectMaxSide} ` +
   `SHARP_CONCURRENCY=${config.sharpConcurrency} UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? 'default'}`);
 

@@ -63,7 +63,9 @@ export async function waitReady(url: string, timeoutMs = 120_000, intervalMs = 1
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const started = performance.now();
   const child = spawn(process.execPath, [SERVER], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: '0', HOST: '127.0.0.1' },
+    // The glibc settings of `npm start`: freed memory overwritten, and two malloc arenas so
+    // libvips' threads do not each keep their own fragmented arena (measured: −100 MB peak RSS).
+    env: { MALLOC_PERTURB_: '165', MALLOC_ARENA_MAX: '2', ...process.env, LOG_LEVEL: 'info', ...env, PORT: '0', HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await waitForPort(child);
