@@ -27,6 +27,8 @@ export interface FloorResult {
   readonly decodeMs: number;
   readonly detectMs: number;
   readonly totalMs: number;
+  /** CPU time (this process, all threads) per image: robust to other load on the machine. */
+  readonly cpuMs: number;
   readonly samples: number;
 }
 
@@ -38,16 +40,20 @@ export async function measureFloor(options: FloorOptions): Promise<FloorResult> 
   let decodeMs = 0;
   let detectMs = 0;
   let samples = 0;
+  let cpuMicros = 0;
   for (let round = -1; round < options.rounds; round++) {
     for (const image of options.images) {
       const ledger = new WipeLedger();
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const decoded = await decodeToMaxSide(image, options.detectMaxSide, limits, ledger);
       const t1 = performance.now();
       await model.detect(decoded.pixels, decoded.width, decoded.height);
       const t2 = performance.now();
+      const cpu = process.cpuUsage(cpu0);
       ledger.wipeAll();
       if (round < 0) continue;
+      cpuMicros += cpu.user + cpu.system;
       decodeMs += t1 - t0;
       detectMs += t2 - t1;
       samples++;
@@ -59,6 +65,7 @@ export async function measureFloor(options: FloorOptions): Promise<FloorResult> 
     decodeMs: decodeMs / samples,
     detectMs: detectMs / samples,
     totalMs: (decodeMs + detectMs) / samples,
+    cpuMs: cpuMicros / 1000 / samples,
     samples,
   };
 }

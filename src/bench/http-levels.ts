@@ -10,6 +10,8 @@ export interface LevelResult {
   /** Highest VmRSS sampled every 100 ms during the level, and VmHWM after it (MB). */
   readonly peakRssMb: number;
   readonly hwmMb: number;
+  /** Server CPU time (all threads) during the level divided by its 2xx answers, in ms. */
+  readonly cpuMsPerOk: number;
 }
 
 /** One closed-loop level against the running server, with its memory sampled throughout. */
@@ -18,13 +20,18 @@ export async function runLevel(
   durationMs: number, headers: Record<string, string>,
 ): Promise<LevelResult> {
   let peakRssMb = server.memory().rssMb;
+  const cpuBefore = server.cpuMs();
   const sampler = setInterval(() => { peakRssMb = Math.max(peakRssMb, server.memory().rssMb); }, 100);
   try {
     const run = await runClosedLoop({
       url: server.url, path, bodies, headers, concurrency, durationMs, honourRetryAfter: true,
     });
     peakRssMb = Math.max(peakRssMb, server.memory().rssMb);
-    return { concurrency, summary: summarise(run.samples, run.durationMs), peakRssMb, hwmMb: server.memory().hwmMb };
+    const ok = run.samples.filter((x) => x.status >= 200 && x.status < 300).length;
+    return {
+      concurrency, summary: summarise(run.samples, run.durationMs), peakRssMb, hwmMb: server.memory().hwmMb,
+      cpuMsPerOk: (server.cpuMs() - cpuBefore) / ok,
+    };
   } finally {
     clearInterval(sampler);
   }

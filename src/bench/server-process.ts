@@ -14,6 +14,8 @@ export interface ServerProcess {
   /** ms from spawn until /readyz answered 200. */
   readonly readyAfterMs: number;
   memory(): { rssMb: number; hwmMb: number };
+  /** CPU time (user + system, all threads) the server process has used so far, in ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -22,6 +24,13 @@ const SERVER = fileURLToPath(new URL('../server.js', import.meta.url));
 function kb(status: string, field: string): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
   return match ? Number(match[1]) : Number.NaN;
+}
+
+/** utime + stime of a process from /proc/PID/stat (fields 14 and 15, in USER_HZ = 100 ticks/s on Linux). */
+export function readCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export function readMemory(pid: number): { rssMb: number; hwmMb: number } {
@@ -78,6 +87,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     pid,
     readyAfterMs,
     memory: () => readMemory(pid),
+    cpuMs: () => readCpuMs(pid),
     stop: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null) {
         resolve();
