@@ -13,8 +13,9 @@ import { percentilesOf, summarise, type Sample, type Summary } from './stats.js'
  * and exits 1 when a --max-p99 / --max-error-rate threshold is broken (2 on usage errors).
  */
 function loadImages(dir: string | undefined): PreparedBody[] {
+  // Default: face-api's six sample photos (its demo folder also holds screenshots).
   const folder = dir ?? join(dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')), 'demo');
-  const names = readdirSync(folder).filter((n) => mediaTypeOf(n)).sort();
+  const names = readdirSync(folder).filter((n) => (dir ? mediaTypeOf(n) : /^sample\d+\.jpg$/.test(n))).sort();
   if (names.length === 0) throw new UsageError(`no .jpg/.jpeg/.png/.webp/.avif files in ${folder}`);
   return names.map((n) => multipartBody(n, readFileSync(join(folder, n))));
 }
