@@ -237,7 +237,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxUploadBytes: r.int('MAX_UPLOAD_BYTES', 15 * MiB, 1024, 512 * MiB),
     // 50 MP: a 48 MP phone photo (8064×6048 = 48.8 MP) passes, a decompression bomb does not.
     maxInputPixels: r.int('MAX_INPUT_PIXELS', 50_000_000, 1, 1_000_000_000),
-    detectMaxSide: r.int('DETECT_MAX_SIDE', 640, 128, 4096),
+    // 512 = SSD MobileNet v1's own input size: no resize inside the net, one tensor shape for
+    // every request (stable wasm heap); landmark accuracy measured by test/accuracy.test.ts.
+    detectMaxSide: r.int('DETECT_MAX_SIDE', 512, 128, 4096),
     minFaceScore: r.num('MIN_FACE_SCORE', 0.5, 0.05, 0.99),
     maxFaces: r.int('MAX_FACES', 20, 1, 100),
     poolSize,

@@ -13,6 +13,7 @@ import { createMetrics } from './metrics/metrics.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { metricsListener } from './http/routes/metrics.js';
 import { onClientError } from './http/client-error.js';
+import { warmPipeline } from './pipeline/warm-up.js';
 import type { LedgerObserver } from './privacy/wipe-ledger.js';
 import { readTemplateDefinitions } from './templates/load.js';
 import { prepareTemplates } from './templates/registry.js';
@@ -130,6 +131,9 @@ export async function startService(config: Config, options: StartOptions = {}): 
     maxFaces: config.maxFaces,
   }).then(async (created) => {
     pool = created;
+    await warmPipeline(created, {
+      workers: config.poolSize, detectMaxSide: config.detectMaxSide, limits: { maxInputPixels: config.maxInputPixels },
+    });
     state.detector = created;
     state.backend = created.info;
     // Face-swap portraits are detected once here; templates get a plain function, not the models.

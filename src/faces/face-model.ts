@@ -65,10 +65,20 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
 
   async function detect(pixels: Uint8Array, width: number, height: number): Promise<DetectedFace[]> {
     // An owned int32 copy goes into the tensor (tfjs would otherwise make its own, unwipeable copy).
-    const ints = new Int32Array(pixels.length);
-    for (let i = 0; i < pixels.length; i++) ints[i] = pixels[i] ?? 0;
+    // It is padded to a square with zeros at the bottom/right, exactly as face-api pads before
+    // SSD's resize to 512 (so coordinates are unchanged): a 512 px working image then reaches
+    // the net with no resize, and every request has the same tensor shapes, which keeps the
+    // wasm heap at its first-request size instead of growing with each new aspect ratio.
+    const side = Math.max(width, height);
+    const ints = new Int32Array(side * side * 3);
+    const row = width * 3;
+    for (let y = 0; y < height; y++) {
+      const from = y * row;
+      const to = y * side * 3;
+      for (let i = 0; i < row; i++) ints[to + i] = pixels[from + i] ?? 0;
+    }
     pixels.fill(0);
-    const input = tf.tensor3d(ints, [height, width, 3], 'int32');
+    const input = tf.tensor3d(ints, [side, side, 3], 'int32');
     ints.fill(0);
     try {
       const results = await faceapi.detectAllFaces(input, options).withFaceLandmarks();
@@ -83,8 +93,9 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
   }
 
   // Warm-up: compile every kernel of both nets before the first real request arrives.
-  const warm = new Uint8Array(320 * 240 * 3).map((_, i) => (i * 37) % 251);
-  await detect(warm, 320, 240);
+  // At SSD's own input size (512), so the wasm heap grows once to the size real requests need.
+  const warm = new Uint8Array(512 * 384 * 3).map((_, i) => (i * 37) % 251);
+  await detect(warm, 512, 384);
   const face = tf.zeros([112, 112, 3], 'int32') as import('@tensorflow/tfjs').Tensor3D;
   const landmarks = await faceapi.nets.faceLandmark68Net.detectLandmarks(face);
   face.dispose();

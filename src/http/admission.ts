@@ -7,6 +7,12 @@ import { errors } from '../errors.js';
  * shed instead of queueing without bound.
  */
 export interface Admission {
+  /**
+   * Before the upload: while the service is already full, a request is refused without reading
+   * its body, so shedding costs neither the upload's memory nor parsing it. The body is left
+   * unread, so the connection is closed after the answer.
+   */
+  readonly gate: RequestHandler;
   readonly middleware: RequestHandler;
   inFlight(): number;
 }
@@ -29,5 +35,13 @@ export function createAdmission(maxInFlight: number): Admission {
     res.once('close', release);
     next();
   };
-  return { middleware, inFlight: () => inFlight };
+  const gate = (_req: Request, res: Response, next: NextFunction): void => {
+    if (inFlight >= maxInFlight) {
+      res.set('Connection', 'close');
+      next(errors.overloaded(1));
+      return;
+    }
+    next();
+  };
+  return { gate, middleware, inFlight: () => inFlight };
 }

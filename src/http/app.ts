@@ -98,6 +98,7 @@ export function createApp(deps: AppDeps): Express {
   const imageRequest: RequestHandler[] = [
     whenReady,
     deps.drain.countLedger,
+    admission.gate,
     requestScope({ timeoutMs: config.requestTimeoutMs, observer: deps.ledgerObserver }),
     uploadImage({
       maxUploadBytes: config.maxUploadBytes,

@@ -1,0 +1,73 @@
+import { Pool } from 'undici';
+import type { PreparedBody } from '../loadtest/multipart.js';
+import { runClosedLoop } from '../loadtest/runner.js';
+import { summarise, type Summary } from '../loadtest/stats.js';
+import type { ServerProcess } from './server-process.js';
+
+export interface LevelResult {
+  readonly concurrency: number;
+  readonly summary: Summary;
+  /** Highest VmRSS sampled every 100 ms during the level, and VmHWM after it (MB). */
+  readonly peakRssMb: number;
+  readonly hwmMb: number;
+  /** Server CPU time (all threads) during the level divided by its 2xx answers, in ms. */
+  readonly cpuMsPerOk: number;
+}
+
+/** One closed-loop level against the running server, with its memory sampled throughout. */
+export async function runLevel(
+  server: ServerProcess, path: string, bodies: readonly PreparedBody[], concurrency: number,
+  durationMs: number, headers: Record<string, string>,
+): Promise<LevelResult> {
+  let peakRssMb = server.memory().rssMb;
+  const cpuBefore = server.cpuMs();
+  const sampler = setInterval(() => { peakRssMb = Math.max(peakRssMb, server.memory().rssMb); }, 100);
+  try {
+    const run = await runClosedLoop({
+      url: server.url, path, bodies, headers, concurrency, durationMs, honourRetryAfter: true,
+    });
+    peakRssMb = Math.max(peakRssMb, server.memory().rssMb);
+    const ok = run.samples.filter((x) => x.status >= 200 && x.status < 300).length;
+    return {
+      concurrency, summary: summarise(run.samples, run.durationMs), peakRssMb, hwmMb: server.memory().hwmMb,
+      cpuMsPerOk: (server.cpuMs() - cpuBefore) / ok,
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+/** One request, timed; the answer's status and `code` (for problem+json) come back too. */
+export async function timedRequest(
+  pool: Pool, path: string, body: PreparedBody, headers: Record<string, string>,
+): Promise<{ ms: number; status: number; code?: string }> {
+  const started = performance.now();
+  const res = await pool.request({
+    path, method: 'POST', headers: { ...headers, 'content-type': body.contentType }, body: body.body,
+  });
+  const text = await res.body.text();
+  const ms = performance.now() - started;
+  let code: string | undefined;
+  try {
+    code = (JSON.parse(text) as { code?: string }).code;
+  } catch {
+    code = undefined;
+  }
+  return { ms, status: res.statusCode, ...(code ? { code } : {}) };
+}
+
+/** First request right after /readyz turned 200, then `steady` more in a row: their median. */
+export async function measureWarmUp(
+  server: ServerProcess, path: string, body: PreparedBody, headers: Record<string, string>, steady = 6,
+): Promise<{ firstMs: number; steadyMs: number; firstStatus: number }> {
+  const pool = new Pool(server.url, { connections: 1 });
+  try {
+    const first = await timedRequest(pool, path, body, headers);
+    const times: number[] = [];
+    for (let i = 0; i < steady; i++) times.push((await timedRequest(pool, path, body, headers)).ms);
+    times.sort((a, b) => a - b);
+    return { firstMs: first.ms, steadyMs: times[Math.floor(times.length / 2)]!, firstStatus: first.status };
+  } finally {
+    await pool.close();
+  }
+}

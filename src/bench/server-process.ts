@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The service as operators run it: `node dist/server.js` in its own process on a free loopback
+ * port, so its memory is measured on its own (/proc/PID/status) and the load generator's CPU is
+ * at least in a different process.
+ */
+export interface ServerProcess {
+  readonly url: string;
+  readonly pid: number;
+  /** ms from spawn until /readyz answered 200. */
+  readonly readyAfterMs: number;
+  memory(): { rssMb: number; hwmMb: number };
+  /** CPU time (user + system, all threads) the server process has used so far, in ms. */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+const SERVER = fileURLToPath(new URL('../server.js', import.meta.url));
+
+function kb(status: string, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
+/** utime + stime of a process from /proc/PID/stat (fields 14 and 15, in USER_HZ = 100 ticks/s on Linux). */
+export function readCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+export function readMemory(pid: number): { rssMb: number; hwmMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return { rssMb: kb(status, 'VmRSS') / 1024, hwmMb: kb(status, 'VmHWM') / 1024 };
+}
+
+async function waitForPort(child: ChildProcess): Promise<number> {
+  const lines = createInterface({ input: child.stdout! });
+  return new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`server exited with code ${code} before listening`)));
+    lines.on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        if (entry.msg === 'listening' && typeof entry.port === 'number') resolve(entry.port);
+      } catch {
+        // not a log line
+      }
+    });
+  });
+}
+
+/** Polls /readyz every `intervalMs` until it answers 200. */
+export async function waitReady(url: string, timeoutMs = 120_000, intervalMs = 10): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      const res = await fetch(`${url}/readyz`);
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not accepting yet
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`${url} not ready within ${timeoutMs} ms`);
+}
+
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [SERVER], {
+    // The glibc settings of `npm start`: freed memory overwritten, and two malloc arenas so
+    // libvips' threads do not each keep their own fragmented arena (measured: −100 MB peak RSS).
+    env: { MALLOC_PERTURB_: '165', MALLOC_ARENA_MAX: '2', ...process.env, LOG_LEVEL: 'info', ...env, PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await waitForPort(child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(url);
+  const readyAfterMs = performance.now() - started;
+  const pid = child.pid!;
+  return {
+    url,
+    pid,
+    readyAfterMs,
+    memory: () => readMemory(pid),
+    cpuMs: () => readCpuMs(pid),
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) {
+        resolve();
+        return;
+      }
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}

@@ -1,0 +1,120 @@
+import type { Sample, Summary } from './stats.js';
+
+/**
+ * A self-contained HTML report (inline CSS and SVG, no scripts, no CDN): the summary table,
+ * latency over time (one dot per request, coloured by outcome) and a latency histogram.
+ */
+export interface ReportInput {
+  readonly title: string;
+  readonly settings: Record<string, string>;
+  readonly summary: Summary;
+  readonly samples: readonly Sample[];
+}
+
+const W = 900;
+const H = 280;
+const PAD = { left: 60, right: 16, top: 16, bottom: 40 };
+
+function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function colourOf(sample: Sample): string {
+  if (sample.status === 0) return '#7b1fa2';
+  if (sample.status < 300) return '#2e7d32';
+  if (sample.status === 503) return '#ef6c00';
+  return '#c62828';
+}
+
+function niceMax(value: number): number {
+  if (!(value > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= value) return step * power;
+  return 10 * power;
+}
+
+function axes(xMax: number, yMax: number, xLabel: string, yLabel: string, xFmt: (v: number) => string): string {
+  const parts: string[] = [];
+  const plotW = W - PAD.left - PAD.right;
+  const plotH = H - PAD.top - PAD.bottom;
+  for (let i = 0; i <= 5; i++) {
+    const y = PAD.top + plotH - (plotH * i) / 5;
+    parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y}" y2="${y}" stroke="#eee"/>`);
+    parts.push(`<text x="${PAD.left - 6}" y="${y + 4}" text-anchor="end">${esc(String(Math.round((yMax * i) / 5)))}</text>`);
+    const x = PAD.left + (plotW * i) / 5;
+    parts.push(`<text x="${x}" y="${H - PAD.bottom + 16}" text-anchor="middle">${esc(xFmt((xMax * i) / 5))}</text>`);
+  }
+  parts.push(`<text x="${PAD.left + plotW / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text>`);
+  parts.push(`<text x="14" y="${PAD.top + plotH / 2}" transform="rotate(-90 14 ${PAD.top + plotH / 2})" text-anchor="middle">${esc(yLabel)}</text>`);
+  parts.push(`<rect x="${PAD.left}" y="${PAD.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#999"/>`);
+  return parts.join('');
+}
+
+export function latencyOverTime(samples: readonly Sample[]): string {
+  const answered = samples.filter((s) => s.status !== 0 || s.latencyMs > 0);
+  const xMax = niceMax(Math.max(1, ...samples.map((s) => (s.start + s.latencyMs) / 1000)));
+  const yMax = niceMax(Math.max(1, ...answered.map((s) => s.latencyMs)));
+  const plotW = W - PAD.left - PAD.right;
+  const plotH = H - PAD.top - PAD.bottom;
+  const dots = answered.map((s) => {
+    const x = PAD.left + (plotW * (s.start / 1000)) / xMax;
+    const y = PAD.top + plotH - (plotH * s.latencyMs) / yMax;
+    return `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="2" fill="${colourOf(s)}" fill-opacity="0.6"/>`;
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="latency over time">` +
+    `${axes(xMax, yMax, 'time since start (s, when sent or due)', 'latency (ms)', (v) => v.toFixed(0))}${dots.join('')}</svg>`;
+}
+
+export function latencyHistogram(samples: readonly Sample[], bins = 40): string {
+  const values = samples.filter((s) => s.status !== 0).map((s) => s.latencyMs);
+  const xMax = niceMax(Math.max(1, ...values));
+  const counts = new Array<number>(bins).fill(0);
+  for (const v of values) counts[Math.min(bins - 1, Math.floor((v / xMax) * bins))]! += 1;
+  const yMax = niceMax(Math.max(1, ...counts));
+  const plotW = W - PAD.left - PAD.right;
+  const plotH = H - PAD.top - PAD.bottom;
+  const bars = counts.map((c, i) => {
+    const h = (plotH * c) / yMax;
+    const x = PAD.left + (plotW * i) / bins;
+    return `<rect x="${x.toFixed(1)}" y="${(PAD.top + plotH - h).toFixed(1)}" width="${(plotW / bins - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="#1565c0"/>`;
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="latency histogram">` +
+    `${axes(xMax, yMax, 'latency (ms)', 'requests', (v) => v.toFixed(0))}${bars.join('')}</svg>`;
+}
+
+function table(rows: [string, string][]): string {
+  return `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
+}
+
+export function renderReport(input: ReportInput): string {
+  const s = input.summary;
+  const ms = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : '-');
+  const rows: [string, string][] = [
+    ['requests', String(s.requests)],
+    ['throughput (answers/s)', s.throughput.toFixed(2)],
+    ['2xx/s', s.okThroughput.toFixed(2)],
+    ['latency p50 / p90 / p99 / max (all answers)', [s.latency.p50, s.latency.p90, s.latency.p99, s.latency.max].map(ms).join(' / ')],
+    ['latency p50 / p90 / p99 / max (2xx only)', [s.okLatency.p50, s.okLatency.p90, s.okLatency.p99, s.okLatency.max].map(ms).join(' / ')],
+    ['status codes', Object.entries(s.statuses).map(([k, v]) => `${k}: ${v}`).join(', ') || '-'],
+    ['errors', Object.entries(s.errors).map(([k, v]) => `${k}: ${v}`).join(', ') || '-'],
+    ['error rate', `${(s.errorRate * 100).toFixed(2)} %`],
+  ];
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}</title>
+<style>
+body{font:14px system-ui,sans-serif;margin:2em;max-width:960px;color:#222}
+table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ddd;padding:4px 8px;text-align:left}
+th{background:#f5f5f5;font-weight:600}svg{width:100%;height:auto;font-size:11px;fill:#444}
+.legend span{display:inline-block;margin-right:1em}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
+</style></head><body>
+<h1>${esc(input.title)}</h1>
+<h2>Settings</h2>${table(Object.entries(input.settings))}
+<h2>Summary</h2>${table(rows)}
+<h2>Latency over time</h2>
+<p class="legend"><span><i style="background:#2e7d32"></i>2xx</span><span><i style="background:#ef6c00"></i>503</span><span><i style="background:#c62828"></i>other status</span><span><i style="background:#7b1fa2"></i>transport error</span></p>
+${latencyOverTime(input.samples)}
+<h2>Latency histogram (answered requests)</h2>
+${latencyHistogram(input.samples)}
+</body></html>
+`;
+}

@@ -1,0 +1,90 @@
+/** One finished request as the load generator saw it. */
+export interface Sample {
+  /** Milliseconds from the start of the run to when the request was due (open loop) or sent. */
+  readonly start: number;
+  readonly latencyMs: number;
+  /** HTTP status, or 0 when no response arrived (see `error`). */
+  readonly status: number;
+  readonly error?: string;
+}
+
+export interface Percentiles {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+export interface Summary {
+  readonly requests: number;
+  readonly durationS: number;
+  /** Answers (any status) per second within the window. */
+  readonly throughput: number;
+  /** 2xx answers per second within the window. */
+  readonly okThroughput: number;
+  /** Latency of every answered request, whatever its status. */
+  readonly latency: Percentiles;
+  /** Latency of the 2xx answers only (a fast 503 would otherwise flatter the figures). */
+  readonly okLatency: Percentiles;
+  readonly statuses: Record<string, number>;
+  readonly errors: Record<string, number>;
+  /** (non-2xx answers + transport errors) / requests. */
+  readonly errorRate: number;
+}
+
+/** Nearest-rank percentile of an ascending array (NaN when empty). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+export function percentilesOf(values: readonly number[]): Percentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 50), p90: percentile(sorted, 90), p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
+  };
+}
+
+/**
+ * Throughput counts answers that arrived within the sending window [0, windowMs], so the tail of
+ * requests still draining after it neither inflates nor dilutes the rate; latency and status
+ * figures cover every request sent.
+ */
+export function summarise(samples: readonly Sample[], windowMs: number): Summary {
+  const statuses: Record<string, number> = {};
+  const errors: Record<string, number> = {};
+  const answered: number[] = [];
+  const ok: number[] = [];
+  let answeredInWindow = 0;
+  let okInWindow = 0;
+  for (const s of samples) {
+    const inWindow = s.start + s.latencyMs <= windowMs;
+    if (s.status === 0) {
+      const key = s.error ?? 'error';
+      errors[key] = (errors[key] ?? 0) + 1;
+      continue;
+    }
+    statuses[s.status] = (statuses[s.status] ?? 0) + 1;
+    answered.push(s.latencyMs);
+    if (inWindow) answeredInWindow++;
+    if (s.status >= 200 && s.status < 300) {
+      ok.push(s.latencyMs);
+      if (inWindow) okInWindow++;
+    }
+  }
+  const seconds = windowMs / 1000;
+  return {
+    requests: samples.length,
+    durationS: seconds,
+    throughput: answeredInWindow / seconds,
+    okThroughput: okInWindow / seconds,
+    latency: percentilesOf(answered),
+    okLatency: percentilesOf(ok),
+    statuses,
+    errors,
+    errorRate: samples.length ? (samples.length - ok.length) / samples.length : 0,
+  };
+}

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { loadFaceModel, type FaceModel } from '../src/faces/face-model.js';
+import { FACE_API_MODEL_DIR } from '../src/main.js';
+import { decodeToMaxSide } from '../src/pipeline/decode.js';
+import { WipeLedger } from '../src/privacy/wipe-ledger.js';
+import { compareFaces, type FaceComparison, type FaceLike } from './landmark-accuracy.js';
+import { readSample, SAMPLE_NUMBERS } from './samples.js';
+import { postImage, startTestService, type TestService } from './service.js';
+
+/**
+ * Accuracy guard for the speed work (working size, detector): the service's answer is compared
+ * with face-api's own reference pipeline — SSD MobileNet v1 + 68 landmarks on the
+ * full-resolution decode, run here in-process. Every reference face at least 80 px wide must be
+ * found (box IoU ≥ 0.5), and the mean landmark error, normalised by the distance between the
+ * eye centres, must be ≤ 0.05.
+ */
+let svc: TestService;
+let reference: FaceModel;
+beforeAll(async () => {
+  svc = await startTestService();
+  const config = loadConfig({});
+  reference = await loadFaceModel({
+    backend: 'wasm', modelDir: FACE_API_MODEL_DIR, minFaceScore: config.minFaceScore, maxFaces: config.maxFaces,
+  });
+});
+afterAll(async () => { await svc?.close(); });
+
+async function referenceFaces(bytes: Uint8Array): Promise<FaceLike[]> {
+  const ledger = new WipeLedger();
+  const full = await decodeToMaxSide(bytes, 100_000, { maxInputPixels: 50_000_000 }, ledger);
+  const faces = await reference.detect(full.pixels, full.width, full.height);
+  ledger.wipeAll();
+  return faces.map((f) => ({ box: f.box, landmarks: f.landmarks }));
+}
+
+describe('accuracy against the full-resolution reference pipeline', () => {
+  it(`finds every reference face ≥ 80 px wide and keeps the mean landmark error ≤ 0.05 IOD (DETECT_MAX_SIDE=${loadConfig({}).detectMaxSide})`, async () => {
+    const all: (FaceComparison & { sample: number })[] = [];
+    for (const n of SAMPLE_NUMBERS) {
+      const bytes = readSample(n);
+      const res = await postImage(`${svc.url}/v1/landmarks`, bytes);
+      expect(res.status).toBe(200);
+      const body = await res.json() as { faces: FaceLike[] };
+      const ref = await referenceFaces(bytes);
+      expect(ref.length).toBeGreaterThan(0);
+      for (const c of compareFaces(body.faces, ref)) all.push({ ...c, sample: n });
+    }
+    const large = all.filter((c) => c.referenceWidth >= 80);
+    const missed = large.filter((c) => c.error === undefined);
+    expect(missed).toEqual([]);
+    const errors = all.flatMap((c) => (c.error === undefined ? [] : [c.error]));
+    const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
+    const worst = Math.max(...errors);
+    console.log(`accuracy: ${errors.length} faces matched of ${all.length} reference faces (${large.length} ≥ 80 px), ` +
+      `mean normalised landmark error ${mean.toFixed(4)}, worst face ${worst.toFixed(4)}, ` +
+      `min IoU ${Math.min(...large.map((c) => c.iou)).toFixed(3)}`);
+    expect(large.length).toBeGreaterThanOrEqual(20);
+    expect(mean).toBeLessThanOrEqual(0.05);
+  });
+});
