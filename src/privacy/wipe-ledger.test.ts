@@ -51,7 +51,7 @@ describe('WipeLedger', () => {
   it('copes with a buffer whose ArrayBuffer was transferred away (length 0 here)', () => {
     const ledger = new WipeLedger();
     const pixels = ledger.track(filled(30));
-    structuredClone(pixels.buffer, { transfer: [pixels.buffer] });
+    structuredClone(pixels.buffer, { transfer: [pixels.buffer as ArrayBuffer] });
     expect(pixels.byteLength).toBe(0);
     expect(() => ledger.wipeAll()).not.toThrow();
     expect(isZeroed(pixels)).toBe(true);
