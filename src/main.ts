@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { Config } from './config.js';
 import { createDetectorPool, type DetectorPool } from './faces/detector-pool.js';
 import { createApp, type ServiceState } from './http/app.js';
+import { wipeSocketReads } from './privacy/socket-reads.js';
 import type { LedgerObserver } from './privacy/wipe-ledger.js';
 
 /**
@@ -53,6 +54,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
     keepAliveTimeout: 5000,
   }, app);
+  wipeSocketReads(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => { server.off('error', reject); resolve(); });
