@@ -1,0 +1,169 @@
+// Measures what glibc's MALLOC_PERTURB_ costs and what it buys: the built server (dist/, run
+// `npm run build` first) is started twice — with MALLOC_PERTURB_=165 (as `npm start` sets it)
+// and without — and each gets the same N sequential POST /v1/landmarks on the face-api sample
+// photos. Each upload carries two unique random markers: one in a JPEG comment (COM) segment
+// right after SOI, one after EOI (the last bytes of the file). Then 3 truncated uploads (422)
+// and one small (< 64 KiB) photo, also marked. Prints ms/request both ways, then scans the
+// server's memory (/proc/PID/mem, needs root or ptrace rights) for every 16-byte piece of every
+// marker — before and after one more (unmarked) request — and prints what remains, and where.
+//
+//   npm run measure:malloc-perturb [-- --requests 18 --marker-length 64]
+/* global fetch */
+import { Buffer } from 'node:buffer';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout } from 'node:timers';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { markerPieces, randomMarker, scanProcess } from './memory-scan.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '18' },
+    'marker-length': { type: 'string', default: '64' },
+    rounds: { type: 'string', default: '1' },
+  },
+});
+const REQUESTS = Number(args.requests);
+const MARKER_LENGTH = Number(args['marker-length']);
+const ROUNDS = Number(args.rounds);
+
+const require = createRequire(import.meta.url);
+const demo = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
+const samples = [1, 2, 3, 4, 5, 6].map((n) => readFileSync(join(demo, `sample${n}.jpg`)));
+
+function withJpegComment(jpeg, text) {
+  const payload = Buffer.from(text, 'latin1');
+  const segment = Buffer.alloc(4 + payload.length);
+  segment.writeUInt16BE(0xfffe, 0);
+  segment.writeUInt16BE(payload.length + 2, 2);
+  payload.copy(segment, 4);
+  return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
+}
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(perturb) {
+  const port = await freePort();
+  const env = { ...process.env, TFJS_BACKEND: 'wasm', POOL_SIZE: '1', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1' };
+  delete env.MALLOC_PERTURB_;
+  if (perturb) env.MALLOC_PERTURB_ = '165';
+  const child = spawn(process.execPath, ['dist/server.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    const res = await fetch(`${url}/readyz`).catch(() => undefined);
+    if (res) await res.arrayBuffer();
+    if (res?.status === 200) return { child, url };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  child.kill('SIGKILL');
+  throw new Error('server not ready');
+}
+
+/**
+ * POSTs `bytes` as the multipart field "image" on a fresh connection (Connection: close): a
+ * memory scan blocks this process for seconds, long enough for the server's keep-alive timeout
+ * to close an idle pooled connection under fetch's feet (EPIPE on reuse).
+ */
+function post(url, bytes) {
+  const boundary = `----mayfly${randomBytes(8).toString('hex')}`;
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="photo.jpg"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    bytes,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/v1/landmarks`, {
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length, connection: 'close' },
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const small = await sharp(samples[0]).resize(400).jpeg({ quality: 85 }).toBuffer();
+
+/** `jpeg` with a fresh marker in a COM segment and another after EOI; returns both markers. */
+function marked(jpeg) {
+  const head = randomMarker(MARKER_LENGTH, randomBytes);
+  const tail = randomMarker(MARKER_LENGTH, randomBytes);
+  return { bytes: Buffer.concat([withJpegComment(jpeg, head), Buffer.from(tail, 'latin1')]), markers: [head, tail] };
+}
+
+async function runMode(perturb) {
+  const { child, url } = await startServer(perturb);
+  try {
+    // Warm-up (not timed, no markers): first requests pay one-time costs.
+    for (const sample of samples.slice(0, 2)) await post(url, sample);
+    const markers = [];
+    const times = [];
+    for (let i = 0; i < REQUESTS; i++) {
+      const upload = marked(samples[i % samples.length]);
+      markers.push(...upload.markers);
+      const started = performance.now();
+      const status = await post(url, upload.bytes);
+      times.push(performance.now() - started);
+      if (status !== 200) throw new Error(`unexpected status ${status}`);
+    }
+    for (let i = 0; i < 3; i++) {
+      const upload = marked(samples[i].subarray(0, Math.floor(samples[i].length / 2)));
+      markers.push(...upload.markers);
+      if (await post(url, upload.bytes) !== 422) throw new Error('expected 422 for a truncated JPEG');
+    }
+    const last = marked(small);
+    markers.push(...last.markers);
+    if (await post(url, last.bytes) !== 200) throw new Error('expected 200 for the small photo');
+    await new Promise((r) => setTimeout(r, 500));
+    const pieces = markers.map((m) => markerPieces(m));
+    const needles = pieces.flat();
+    const owner = pieces.flatMap((p, m) => p.map(() => m));
+    const before = scanProcess(child.pid, needles);
+    // One more request with a 256 KiB body of zeros (415): overwrites the socket read buffers.
+    await post(url, Buffer.alloc(256 * 1024));
+    await new Promise((r) => setTimeout(r, 500));
+    const after = scanProcess(child.pid, needles);
+    return { times, before, after, owner, markerCount: markers.length };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+function summarise(label, { times, before, after, owner, markerCount }) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  const median = sorted[Math.floor(sorted.length / 2)];
+  const describe = (scan) => {
+    const markers = new Set(scan.hits.map((h) => owner[h.needle]));
+    const regions = {};
+    for (const h of scan.hits) regions[h.region] = (regions[h.region] ?? 0) + 1;
+    return `${scan.hits.length} pieces of ${markers.size}/${markerCount} markers ` +
+      `in ${(scan.bytesScanned / 1048576).toFixed(0)} MiB; by region ${JSON.stringify(regions)}`;
+  };
+  console.log(`${label}: ${times.length} requests, mean ${mean.toFixed(1)} ms, median ${median.toFixed(1)} ms, min ${sorted[0].toFixed(1)} ms`);
+  console.log(`  residue before flush request: ${describe(before)}`);
+  console.log(`  residue after flush request:  ${describe(after)}`);
+}
+
+console.log(`MALLOC_PERTURB_ cost: ${REQUESTS} sequential /v1/landmarks on sample1-6 (wasm, POOL_SIZE=1), marker ${MARKER_LENGTH} chars, ${ROUNDS} round(s)`);
+for (let round = 1; round <= ROUNDS; round++) {
+  summarise(`round ${round} MALLOC_PERTURB_=165`, await runMode(true));
+  summarise(`round ${round} no MALLOC_PERTURB_ `, await runMode(false));
+}
