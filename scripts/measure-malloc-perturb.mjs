@@ -13,7 +13,7 @@ import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -74,10 +74,12 @@ async function startServer(perturb) {
 }
 
 /**
- * POSTs `bytes` as the multipart field "image" on a fresh connection (Connection: close): a
- * memory scan blocks this process for seconds, long enough for the server's keep-alive timeout
- * to close an idle pooled connection under fetch's feet (EPIPE on reuse).
+ * POSTs `bytes` as the multipart field "image" over a keep-alive agent, as browsers and most
+ * clients do. A memory scan blocks this process for seconds, long enough for the server's
+ * keep-alive timeout to close the idle connection: runMode replaces the agent after each scan
+ * (reusing the closed connection would fail with EPIPE).
  */
+let agent = new Agent({ keepAlive: true, maxSockets: 1 });
 function post(url, bytes) {
   const boundary = `----mayfly${randomBytes(8).toString('hex')}`;
   const body = Buffer.concat([
@@ -88,8 +90,8 @@ function post(url, bytes) {
   return new Promise((resolve, reject) => {
     const req = request(`${url}/v1/landmarks`, {
       method: 'POST',
-      agent: false,
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length, connection: 'close' },
+      agent,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length },
     }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode));
@@ -136,14 +138,43 @@ async function runMode(perturb) {
     const needles = pieces.flat();
     const owner = pieces.flatMap((p, m) => p.map(() => m));
     const before = scanProcess(child.pid, needles);
+    agent.destroy();
+    agent = new Agent({ keepAlive: true, maxSockets: 1 });
     // One more request with a 256 KiB body of zeros (415): overwrites the socket read buffers.
     await post(url, Buffer.alloc(256 * 1024));
     await new Promise((r) => setTimeout(r, 500));
     const after = scanProcess(child.pid, needles);
     return { times, before, after, owner, markerCount: markers.length };
   } finally {
+    agent.destroy();
+    agent = new Agent({ keepAlive: true, maxSockets: 1 });
     child.kill('SIGTERM');
   }
+}
+
+/**
+ * The allocator cost alone, without the noise of inference: a child node process decodes the six
+ * samples to raw RGB with sharp `times` times each (what the decode step does per request).
+ */
+function decodeOnly(perturb, times) {
+  const env = { ...process.env };
+  delete env.MALLOC_PERTURB_;
+  if (perturb) env.MALLOC_PERTURB_ = '165';
+  const script = `
+    const sharp = require('sharp'); const fs = require('fs'); sharp.cache(false); sharp.concurrency(1);
+    const files = ${JSON.stringify([1, 2, 3, 4, 5, 6].map((n) => join(demo, `sample${n}.jpg`)))}.map((f) => fs.readFileSync(f));
+    (async () => {
+      for (const f of files) await sharp(f).raw().toBuffer();
+      const t = performance.now();
+      for (let i = 0; i < ${times}; i++) for (const f of files) (await sharp(f).rotate().resize(640, 640, { fit: 'inside' }).raw().toBuffer()).fill(0);
+      process.stdout.write(String((performance.now() - t) / (${times} * files.length)));
+    })();`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], { env, cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`decode child exited ${code}`))));
+  });
 }
 
 function summarise(label, { times, before, after, owner, markerCount }) {
@@ -163,6 +194,14 @@ function summarise(label, { times, before, after, owner, markerCount }) {
 }
 
 console.log(`MALLOC_PERTURB_ cost: ${REQUESTS} sequential /v1/landmarks on sample1-6 (wasm, POOL_SIZE=1), marker ${MARKER_LENGTH} chars, ${ROUNDS} round(s)`);
+const decode = { on: [], off: [] };
+for (let i = 0; i < 3; i++) {
+  decode.on.push(await decodeOnly(true, 10));
+  decode.off.push(await decodeOnly(false, 10));
+}
+const fmt = (xs) => xs.map((x) => x.toFixed(1)).join(' / ');
+console.log(`decode only (sharp, 1920x1280 JPEG -> 640 px RGB, 60 decodes per run, 3 runs alternating): ` +
+  `with MALLOC_PERTURB_ ${fmt(decode.on)} ms/decode, without ${fmt(decode.off)} ms/decode`);
 for (let round = 1; round <= ROUNDS; round++) {
   summarise(`round ${round} MALLOC_PERTURB_=165`, await runMode(true));
   summarise(`round ${round} no MALLOC_PERTURB_ `, await runMode(false));
