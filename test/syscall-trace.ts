@@ -11,7 +11,8 @@ export const TRACED_SYSCALLS = [
 export function straceArgs(): string[] {
   // -y prints the path behind each fd (ftruncate on a file, dirfds); --seccomp-bpf stops the
   // tracee only on the listed syscalls, which keeps the server usable under trace.
-  return ['-f', '-qq', '-y', '-s', '512', '--seccomp-bpf', '-e', `trace=${TRACED_SYSCALLS.join(',')}`];
+  // A leading '?' lets strace skip a name the architecture lacks (arm64 has no open/creat/…).
+  return ['-f', '-qq', '-y', '-s', '512', '--seccomp-bpf', '-e', `trace=${TRACED_SYSCALLS.map((s) => `?${s}`).join(',')}`];
 }
 
 const OPENS = new Set(['open', 'openat', 'openat2']);
