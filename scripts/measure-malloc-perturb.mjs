@@ -1,13 +1,16 @@
-// Measures what glibc's MALLOC_PERTURB_ costs and what it buys: the built server (dist/, run
-// `npm run build` first) is started twice — with MALLOC_PERTURB_=165 (as `npm start` sets it)
-// and without — and each gets the same N sequential POST /v1/landmarks on the face-api sample
-// photos. Each upload carries two unique random markers: one in a JPEG comment (COM) segment
-// right after SOI, one after EOI (the last bytes of the file). Then 3 truncated uploads (422)
-// and one small (< 64 KiB) photo, also marked. Prints ms/request both ways, then scans the
-// server's memory (/proc/PID/mem, needs root or ptrace rights) for every 16-byte piece of every
-// marker — before and after one more (unmarked) request — and prints what remains, and where.
+// Measures what glibc's MALLOC_PERTURB_ costs and what it buys. The built server (dist/) is
+// started in three modes — MALLOC_PERTURB_=165 (as `npm start` sets it), none, and
+// MALLOC_PERTURB_=165 with glibc's tcache off (GLIBC_TUNABLES=glibc.malloc.tcache_count=0:
+// MALLOC_PERTURB_ does not wipe blocks freed into the tcache, i.e. up to 1032 bytes) — and each
+// gets the same N sequential POST /v1/landmarks on the face-api sample photos (timed).
+// Every upload carries two unique random markers: one in a JPEG comment (COM) segment after SOI,
+// one after EOI (the file's last bytes). Then 3 truncated uploads (422), 3 PNGs of random
+// letter/digit pixels (their decoded rows are findable, the compressed files are not) and one
+// small (< 64 KiB) marked photo. The server's memory (/proc/PID/mem; root or ptrace rights) is
+// then searched for every 16-byte piece of every marker and pixel row — before and after one
+// more (unmarked) request. A decode-only loop in a child process isolates the allocator cost.
 //
-//   npm run measure:malloc-perturb [-- --requests 18 --marker-length 64]
+//   npm run measure:malloc-perturb [-- --requests 18 --rounds 1 --marker-length 64]
 /* global fetch */
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
@@ -56,11 +59,12 @@ async function freePort() {
   });
 }
 
-async function startServer(perturb) {
+async function startServer(mode) {
   const port = await freePort();
   const env = { ...process.env, TFJS_BACKEND: 'wasm', POOL_SIZE: '1', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1' };
   delete env.MALLOC_PERTURB_;
-  if (perturb) env.MALLOC_PERTURB_ = '165';
+  delete env.GLIBC_TUNABLES;
+  Object.assign(env, mode.env);
   const child = spawn(process.execPath, ['dist/server.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
@@ -110,8 +114,22 @@ function marked(jpeg) {
   return { bytes: Buffer.concat([withJpegComment(jpeg, head), Buffer.from(tail, 'latin1')]), markers: [head, tail] };
 }
 
-async function runMode(perturb) {
-  const { child, url } = await startServer(perturb);
+const ALNUM = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 'latin1');
+
+/**
+ * A 320×320 PNG of random pixels whose bytes are all letters/digits: its decoded RGB rows are
+ * findable by the scan, the compressed file is not. Rows of 960 bytes fit glibc's tcache sizes.
+ */
+async function pixelImage() {
+  const raw = Buffer.from(randomBytes(320 * 320 * 3).map((b) => ALNUM[b % ALNUM.length]));
+  const png = await sharp(raw, { raw: { width: 320, height: 320, channels: 3 } }).png().toBuffer();
+  const pieces = [];
+  for (let i = 0; i + 16 <= raw.length; i += 16) pieces.push(raw.subarray(i, i + 16));
+  return { png, pieces };
+}
+
+async function runMode(mode) {
+  const { child, url } = await startServer(mode);
   try {
     // Warm-up (not timed, no markers): first requests pay one-time costs.
     for (const sample of samples.slice(0, 2)) await post(url, sample);
@@ -130,13 +148,20 @@ async function runMode(perturb) {
       markers.push(...upload.markers);
       if (await post(url, upload.bytes) !== 422) throw new Error('expected 422 for a truncated JPEG');
     }
+    const images = [];
+    for (let i = 0; i < 3; i++) {
+      const image = await pixelImage();
+      images.push(image);
+      if (await post(url, image.png) !== 200) throw new Error('expected 200 for the pixel image');
+    }
     const last = marked(small);
     markers.push(...last.markers);
     if (await post(url, last.bytes) !== 200) throw new Error('expected 200 for the small photo');
     await new Promise((r) => setTimeout(r, 500));
     const pieces = markers.map((m) => markerPieces(m));
-    const needles = pieces.flat();
-    const owner = pieces.flatMap((p, m) => p.map(() => m));
+    const needles = [...pieces.flat(), ...images.flatMap((i) => i.pieces)];
+    // owner: marker index, or -1 for a piece of decoded pixels.
+    const owner = [...pieces.flatMap((p, m) => p.map(() => m)), ...images.flatMap((i) => i.pieces.map(() => -1))];
     const before = scanProcess(child.pid, needles);
     agent.destroy();
     agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -156,10 +181,11 @@ async function runMode(perturb) {
  * The allocator cost alone, without the noise of inference: a child node process decodes the six
  * samples to raw RGB with sharp `times` times each (what the decode step does per request).
  */
-function decodeOnly(perturb, times) {
+function decodeOnly(mode, times) {
   const env = { ...process.env };
   delete env.MALLOC_PERTURB_;
-  if (perturb) env.MALLOC_PERTURB_ = '165';
+  delete env.GLIBC_TUNABLES;
+  Object.assign(env, mode.env);
   const script = `
     const sharp = require('sharp'); const fs = require('fs'); sharp.cache(false); sharp.concurrency(1);
     const files = ${JSON.stringify([1, 2, 3, 4, 5, 6].map((n) => join(demo, `sample${n}.jpg`)))}.map((f) => fs.readFileSync(f));
@@ -182,10 +208,13 @@ function summarise(label, { times, before, after, owner, markerCount }) {
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
   const median = sorted[Math.floor(sorted.length / 2)];
   const describe = (scan) => {
-    const markers = new Set(scan.hits.map((h) => owner[h.needle]));
+    const markerHits = scan.hits.filter((h) => owner[h.needle] >= 0);
+    const pixelHits = scan.hits.length - markerHits.length;
+    const markers = new Set(markerHits.map((h) => owner[h.needle]));
     const regions = {};
     for (const h of scan.hits) regions[h.region] = (regions[h.region] ?? 0) + 1;
-    return `${scan.hits.length} pieces of ${markers.size}/${markerCount} markers ` +
+    return `${markerHits.length} pieces of ${markers.size}/${markerCount} upload markers, ` +
+      `${(pixelHits * 16 / 1024).toFixed(1)} KiB of decoded pixels (3 × 300 KiB sent) ` +
       `in ${(scan.bytesScanned / 1048576).toFixed(0)} MiB; by region ${JSON.stringify(regions)}`;
   };
   console.log(`${label}: ${times.length} requests, mean ${mean.toFixed(1)} ms, median ${median.toFixed(1)} ms, min ${sorted[0].toFixed(1)} ms`);
@@ -194,15 +223,17 @@ function summarise(label, { times, before, after, owner, markerCount }) {
 }
 
 console.log(`MALLOC_PERTURB_ cost: ${REQUESTS} sequential /v1/landmarks on sample1-6 (wasm, POOL_SIZE=1), marker ${MARKER_LENGTH} chars, ${ROUNDS} round(s)`);
-const decode = { on: [], off: [] };
+const MODES = [
+  { label: 'MALLOC_PERTURB_=165', env: { MALLOC_PERTURB_: '165' } },
+  { label: 'no MALLOC_PERTURB_', env: {} },
+  { label: 'MALLOC_PERTURB_=165 + tcache off', env: { MALLOC_PERTURB_: '165', GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0' } },
+];
+const decode = MODES.map(() => []);
 for (let i = 0; i < 3; i++) {
-  decode.on.push(await decodeOnly(true, 10));
-  decode.off.push(await decodeOnly(false, 10));
+  for (const [m, mode] of MODES.entries()) decode[m].push(await decodeOnly(mode, 10));
 }
-const fmt = (xs) => xs.map((x) => x.toFixed(1)).join(' / ');
-console.log(`decode only (sharp, 1920x1280 JPEG -> 640 px RGB, 60 decodes per run, 3 runs alternating): ` +
-  `with MALLOC_PERTURB_ ${fmt(decode.on)} ms/decode, without ${fmt(decode.off)} ms/decode`);
+console.log('decode only (sharp, 1920x1280 JPEG -> 640 px RGB, 60 decodes per run, 3 runs, modes alternating), ms/decode:');
+for (const [m, mode] of MODES.entries()) console.log(`  ${mode.label}: ${decode[m].map((x) => x.toFixed(1)).join(' / ')}`);
 for (let round = 1; round <= ROUNDS; round++) {
-  summarise(`round ${round} MALLOC_PERTURB_=165`, await runMode(true));
-  summarise(`round ${round} no MALLOC_PERTURB_ `, await runMode(false));
+  for (const mode of MODES) summarise(`round ${round} ${mode.label}`, await runMode(mode));
 }
