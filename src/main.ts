@@ -14,6 +14,7 @@ import { createRateLimiter } from './limits/rate-limiter.js';
 import { metricsListener } from './http/routes/metrics.js';
 import { onClientError } from './http/client-error.js';
 import { warmPipeline } from './pipeline/warm-up.js';
+import { wipeSocketReads } from './privacy/socket-reads.js';
 import type { LedgerObserver } from './privacy/wipe-ledger.js';
 import { readTemplateDefinitions } from './templates/load.js';
 import { prepareTemplates } from './templates/registry.js';
@@ -105,6 +106,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   }, app);
   // Node's own 408/400/431 answers (header and request timeouts, unparsable requests) as problem+json.
   server.on('clientError', onClientError);
+  wipeSocketReads(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => { server.off('error', reject); resolve(); });

@@ -153,7 +153,8 @@ export async function createDetectorPool(options: PoolOptions): Promise<Detector
           if (index >= 0) queue.splice(index, 1);
           // A job still running in a worker finishes there; its answer is then ignored.
           for (const slot of slots) if (slot.current?.job === job) slot.current = { ...slot.current, resolve: () => {}, reject: () => {} };
-          job.pixels.fill(0);
+          // Once dispatched, the pixels were transferred (detached here; the worker zeroes them).
+          if (job.pixels.byteLength > 0) job.pixels.fill(0);
           settle(pending, error);
         };
         pending.timer = setTimeout(() => drop(errors.timeout()), Math.max(0, job.deadline - Date.now()));

@@ -3,6 +3,7 @@ import multer from 'multer';
 import { AppError, errors } from '../errors.js';
 import { memoryStorage } from './memory-storage.js';
 import { scopeOf } from './request-scope.js';
+import type { WipeLedger } from '../privacy/wipe-ledger.js';
 
 export interface UploadOptions {
   readonly maxUploadBytes: number;
@@ -59,7 +60,9 @@ export function uploadImage(options: UploadOptions): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     // Judge by the Content-Type alone: req.is() answers null for a request without a body, which
     // would turn an empty multipart request into "not multipart" instead of "missing image".
+    const ledger = scopeOf(req).ledger;
     if (!isMultipartFormData(req.headers['content-type'])) {
+      discardBody(req, ledger);
       next(errors.notMultipart());
       return;
     }
@@ -77,6 +80,7 @@ export function uploadImage(options: UploadOptions): RequestHandler {
     }
     if (active >= options.maxConcurrentUploads) {
       res.set('Connection', 'close');
+      discardBody(req, ledger);
       next(errors.overloaded(1));
       return;
     }
@@ -113,5 +117,22 @@ export function uploadImage(options: UploadOptions): RequestHandler {
     req.on('data', touch);
     res.once('close', () => done(errors.requestTimeout()));
     parse(req, res, (error?: unknown) => done(error));
+    // After parse(): busboy's pipe listener sees each chunk first; this one only registers it.
+    trackBody(req, ledger);
   };
+}
+
+/**
+ * Every raw body chunk (a copy Node made of its socket buffer) is registered with the ledger:
+ * it holds multipart framing and file bytes, including bytes multer never hands to the storage
+ * engine — a second file, a file in the wrong field, everything past the size limit (drained).
+ */
+function trackBody(req: Request, ledger: WipeLedger): void {
+  req.on('data', (chunk: Buffer) => ledger.track(chunk));
+}
+
+/** A body the route refuses unread is still read, so that its chunks are tracked and zeroed. */
+function discardBody(req: Request, ledger: WipeLedger): void {
+  trackBody(req, ledger);
+  req.resume();
 }
