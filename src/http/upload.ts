@@ -32,6 +32,8 @@ function uploadError(error: unknown, maxUploadBytes: number): AppError {
 
 /** Room for boundaries, part headers and the small text fields next to the file. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+/** An oversized body up to this many times MAX_UPLOAD_BYTES is read before the 413 is sent. */
+const DRAIN_FACTOR = 4;
 
 export function isMultipartFormData(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase() === 'multipart/form-data';
@@ -72,10 +74,21 @@ export function uploadImage(options: UploadOptions): RequestHandler {
       return;
     }
     // A body declared larger than the file limit plus room for the form's other parts is refused
-    // before a byte of it is read; the connection is closed after the answer.
+    // without parsing it. Up to a bound it is read (and zeroed) first and answered after, so that
+    // ordinary clients — fetch, phones — see the 413 rather than a connection reset mid-upload;
+    // a body declared far larger is answered at once and the connection closed.
     if (declared > options.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) {
-      res.set('Connection', 'close');
-      next(errors.payloadTooLarge(options.maxUploadBytes));
+      const tooLarge = errors.payloadTooLarge(options.maxUploadBytes);
+      if (declared > options.maxUploadBytes * DRAIN_FACTOR + MULTIPART_OVERHEAD_BYTES) {
+        res.set('Connection', 'close');
+        next(tooLarge);
+        return;
+      }
+      discardBody(req, ledger);
+      let answered = false;
+      const answer = (): void => { if (!answered) { answered = true; next(tooLarge); } };
+      req.once('end', answer);
+      req.once('close', answer);
       return;
     }
     if (active >= options.maxConcurrentUploads) {
