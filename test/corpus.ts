@@ -84,3 +84,19 @@ export const notImages = {
   random: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)),
   gif: Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64'),
 } as const;
+
+/**
+ * Effect requests for the privacy proofs: one template of each kind (and a two-slot one), every
+ * output format, and a photo without a face. `expected` is the status each must get.
+ */
+export async function effectCorpus(): Promise<{ name: string; template: string; bytes: Uint8Array; fields: Record<string, string>; expected: number }[]> {
+  const noFace = await sharp(readSample(1)).extract({ left: 0, top: 900, width: 600, height: 380 }).jpeg().toBuffer();
+  return [
+    { name: 'overlay → jpeg', template: 'royal-crown', bytes: readSample(1), fields: { format: 'jpeg' }, expected: 200 },
+    { name: 'face-in-hole → png', template: 'astronaut', bytes: readSample(2), fields: { format: 'png', maxSize: '512' }, expected: 200 },
+    { name: 'face-swap → webp', template: 'portrait-swap', bytes: readSample(3), fields: { format: 'webp' }, expected: 200 },
+    { name: 'two slots → avif', template: 'superhero-duo', bytes: readSample(4), fields: { format: 'avif', maxSize: '512' }, expected: 200 },
+    { name: 'effect on a photo without a face', template: 'astronaut', bytes: noFace, fields: {}, expected: 422 },
+    { name: 'effect on a truncated JPEG', template: 'duo-swap', bytes: truncated(readSample(5)), fields: {}, expected: 422 },
+  ];
+}

@@ -2,7 +2,7 @@ import fs, { writeFileSync as namedWriteFileSync } from 'node:fs';
 import fsp from 'node:fs/promises';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { asFormat, exifRotated, notImages, phonePhoto, pngBomb, truncated } from './corpus.js';
+import { asFormat, effectCorpus, exifRotated, notImages, phonePhoto, pngBomb, truncated } from './corpus.js';
 import { readSample } from './samples.js';
 import { postImage, startTestService, type TestService } from './service.js';
 
@@ -83,9 +83,11 @@ const NOWHERE = '/nonexistent/mayfly-no-disk-fs-control/x';
 describe('no fs writes while images are processed', () => {
   let svc: TestService;
   let corpus: [string, Uint8Array][];
+  let effects: Awaited<ReturnType<typeof effectCorpus>>;
 
   beforeAll(async () => {
     // Inputs are built before the spies go in (sharp here runs in the test's own process).
+    effects = await effectCorpus();
     corpus = [
       ...[1, 2, 3, 4, 5, 6].map((n): [string, Uint8Array] => [`sample${n}`, readSample(n)]),
       ['48 MP photo', await phonePhoto(1, 48)],
@@ -129,16 +131,24 @@ describe('no fs writes while images are processed', () => {
   it('good and bad uploads: zero calls to any write-capable fs function', async () => {
     recorded.length = 0;
     const statuses: Record<string, number> = {};
+    const effectStatuses: Record<string, number> = {};
     for (const [name, bytes] of corpus) {
       const res = await postImage(`${svc.url}/v1/landmarks`, bytes);
       await res.arrayBuffer();
       statuses[name] = res.status;
+    }
+    // Effects too (issue "Template compositing"): every kind, every output format, and failures.
+    for (const effect of effects) {
+      const res = await postImage(`${svc.url}/v1/effects/${effect.template}`, effect.bytes, effect.fields);
+      await res.arrayBuffer();
+      effectStatuses[effect.name] = res.status;
     }
     // The corpus really went through the good and the bad paths.
     expect(statuses).toMatchObject({
       sample1: 200, '48 MP photo': 200, 'EXIF orientation 6': 200, PNG: 200, WebP: 200, AVIF: 200,
       'truncated JPEG': 422, 'PNG bomb': 413, SVG: 415, PDF: 415, HTML: 415, 'random bytes': 415, GIF: 415,
     });
+    expect(effectStatuses).toEqual(Object.fromEntries(effects.map((e) => [e.name, e.expected])));
     expect(recorded).toEqual([]);
   });
 });

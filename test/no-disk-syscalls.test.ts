@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asFormat, exifRotated, notImages, phonePhoto, pngBomb, truncated } from './corpus.js';
+import { asFormat, effectCorpus, exifRotated, notImages, phonePhoto, pngBomb, truncated } from './corpus.js';
 import { readSample } from './samples.js';
 import { postImage } from './service.js';
 import { spawnServer, type SpawnedServer } from './spawn-server.js';
@@ -52,10 +52,13 @@ describe('no disk writes at the syscall level', () => {
     let server: SpawnedServer | undefined;
     let trace = '';
     const statuses: Record<string, number> = {};
+    const effectStatuses: Record<string, number> = {};
+    let effects: Awaited<ReturnType<typeof effectCorpus>> = [];
 
     beforeAll(async () => {
       // dist/ is built by global-setup; make sure it is there before tracing it.
       execFileSync('test', ['-f', 'dist/server.js']);
+      effects = await effectCorpus();
       const corpus: [string, Uint8Array][] = [
         ['sample1', readSample(1)],
         ['sample4', readSample(4)],
@@ -80,10 +83,16 @@ describe('no disk writes at the syscall level', () => {
         await res.arrayBuffer();
         statuses[name] = res.status;
       }
+      // Effects too (issue "Template compositing"): every kind, every output format, and failures.
+      for (const effect of effects) {
+        const res = await postImage(`${server.url}/v1/effects/${effect.template}`, effect.bytes, effect.fields);
+        await res.arrayBuffer();
+        effectStatuses[effect.name] = res.status;
+      }
       await server.stop();
       trace = server.stderr();
       const lines = trace.split('\n').filter((l) => /^\[pid|^\w+\(/.test(l)).length;
-      console.log(`strace: ${lines} traced syscalls; statuses ${JSON.stringify(statuses)}`);
+      console.log(`strace: ${lines} traced syscalls; statuses ${JSON.stringify(statuses)} ${JSON.stringify(effectStatuses)}`);
     }, 600_000);
     afterAll(async () => { await server?.stop(); });
 
@@ -95,6 +104,7 @@ describe('no disk writes at the syscall level', () => {
         sample1: 200, '48 MP photo': 200, 'EXIF orientation 6': 200, PNG: 200, WebP: 200, AVIF: 200,
         'truncated JPEG': 422, 'PNG bomb': 413, SVG: 415, PDF: 415, HTML: 415, 'random bytes': 415,
       });
+      expect(effectStatuses).toEqual(Object.fromEntries(effects.map((e) => [e.name, e.expected])));
     });
 
     it('made no syscall that creates, writes, truncates, renames, links or removes a file', () => {
