@@ -17,7 +17,7 @@ export function compositeFaceInHole(
   faces: readonly { readonly landmarks: readonly Vec[] }[],
 ): void {
   const toneLab = new Float32Array(3);
-  rgbToLab(template.tone.rgb, toneLab, 1);
+  rgbToLab(Float32Array.from(template.tone.rgb), toneLab, 1);
   // Geometry first: outside the union of the slots' regions the result is the art over the
   // backdrop, which depends on the template only (kept per art object, no user pixels).
   const placed = template.slots.map((_, s) => placeSlot(faces[s % faces.length]!, template, s, scale, out));

@@ -1,7 +1,7 @@
 import { convexHull, distance, inset, triangleAffine, type Vec } from '../../templates/geometry.js';
 import type { FaceSwapTemplate, Pixels } from '../../templates/registry.js';
 import { labStats, labToRgb, rgbToLab, transferLab } from './colour.js';
-import { feather, polygonMask, regionAround, sample, type Raster, type Region } from './raster.js';
+import { feather, polygonMask, regionAround, type Raster, type Region } from './raster.js';
 
 /**
  * Face swap: the user's face is warped onto the portrait face piecewise-affinely (each triangle
@@ -42,7 +42,7 @@ export function compositeFaceSwap(
     }
     const portraitLab = new Float32Array(count * 3);
     rgbToLab(portrait, portraitLab, count, mask);
-    transferLab(faceLab, count, labStats(faceLab, mask), labStats(portraitLab, mask));
+    transferLab(faceLab, count, labStats(faceLab, mask), labStats(portraitLab, mask), 1, mask);
     labToRgb(faceLab, warped, count, mask);
 
     for (let row = 0; row < region.height; row++) {
@@ -75,7 +75,7 @@ function warpTriangle(
   const right = Math.min(region.x + region.width - 1, Math.ceil(Math.max(x0, x1, x2)));
   const top = Math.max(region.y, Math.floor(Math.min(y0, y1, y2)));
   const bottom = Math.min(region.y + region.height - 1, Math.ceil(Math.max(y0, y1, y2)));
-  const px = new Float32Array(3);
+  const sw = source.width; const sh = source.height; const sd = source.data; const ch = source.channels;
   for (let y = top; y <= bottom; y++) {
     for (let x = left; x <= right; x++) {
       const w0 = sign * ((x1 - x) * (y2 - y) - (x2 - x) * (y1 - y));
@@ -84,9 +84,20 @@ function warpTriangle(
       if (w0 < -eps || w1 < -eps || w2 < -eps) continue;
       const sx = map.a * x + map.b * y + map.c;
       const sy = map.d * x + map.e * y + map.f;
-      if (!sample(source, sx, sy, px)) continue;
+      // Bilinear sample, as sample() in raster.ts (inlined: this is the hot loop).
+      if (sx < -0.5 || sy < -0.5 || sx > sw - 0.5 || sy > sh - 0.5) continue;
+      const fx = Math.min(Math.max(sx, 0), sw - 1); const fy = Math.min(Math.max(sy, 0), sh - 1);
+      const ix0 = Math.floor(fx); const iy0 = Math.floor(fy);
+      const ix1 = Math.min(ix0 + 1, sw - 1); const iy1 = Math.min(iy0 + 1, sh - 1);
+      const tx = fx - ix0; const ty = fy - iy0;
+      const i00 = (iy0 * sw + ix0) * ch; const i10 = (iy0 * sw + ix1) * ch;
+      const i01 = (iy1 * sw + ix0) * ch; const i11 = (iy1 * sw + ix1) * ch;
       const p = (y - region.y) * region.width + (x - region.x);
-      warped[p * 3] = px[0]!; warped[p * 3 + 1] = px[1]!; warped[p * 3 + 2] = px[2]!;
+      for (let c = 0; c < 3; c++) {
+        const upper = sd[i00 + c]! + (sd[i10 + c]! - sd[i00 + c]!) * tx;
+        const lower = sd[i01 + c]! + (sd[i11 + c]! - sd[i01 + c]!) * tx;
+        warped[p * 3 + c] = upper + (lower - upper) * ty;
+      }
       covered[p] = 1;
     }
   }
