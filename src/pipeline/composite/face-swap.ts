@@ -15,33 +15,35 @@ export function compositeFaceSwap(
   faces: readonly { readonly landmarks: readonly Vec[] }[], strength: number,
 ): void {
   out.data.set(art.data);
+  const done: Region[] = [];
   template.slots.forEach((slot, s) => {
     const face = faces[s % faces.length]!;
-    const dst = slot.landmarks!.map(([x, y]) => [x * scale, y * scale] as const);
-    const hull = convexHull(dst);
-    const region = regionAround(hull, 1, out.width, out.height);
-    if (!region) return;
+    const prepared = preparedSlot(template, art, s, scale, out);
+    if (!prepared) return;
+    const { dst, region } = prepared;
     const count = region.width * region.height;
     const warped = new Float32Array(count * 3);
     const covered = new Float32Array(count);
     for (const [i, j, k] of slot.triangles!) warpTriangle(source, [face.landmarks[i]!, face.landmarks[j]!, face.landmarks[k]!],
       [dst[i]!, dst[j]!, dst[k]!], region, warped, covered);
 
-    const eyes = distance(scaleVec(slot.anchors.leftEye, scale), scaleVec(slot.anchors.rightEye, scale));
-    const radius = Math.max(1.5, template.feather * eyes);
-    const mask = polygonMask(inset(hull, radius), region);
-    feather(mask, region.width, region.height, radius);
+    const mask = prepared.mask.slice();
     for (let p = 0; p < count; p++) mask[p]! *= covered[p]!;
 
     const faceLab = new Float32Array(count * 3);
     rgbToLab(warped, faceLab, count, mask);
-    const portrait = new Float32Array(count * 3);
-    for (let row = 0; row < region.height; row++) {
-      const from = ((region.y + row) * out.width + region.x) * 3;
-      portrait.set(out.data.subarray(from, from + region.width * 3), row * region.width * 3);
+    // The portrait under this slot is still the pristine art unless an earlier slot drew over it.
+    let portraitLab = prepared.portraitLab;
+    if (done.some((r) => overlaps(r, region))) {
+      const portrait = new Float32Array(count * 3);
+      for (let row = 0; row < region.height; row++) {
+        const from = ((region.y + row) * out.width + region.x) * 3;
+        portrait.set(out.data.subarray(from, from + region.width * 3), row * region.width * 3);
+      }
+      portraitLab = new Float32Array(count * 3);
+      rgbToLab(portrait, portraitLab, count, mask);
     }
-    const portraitLab = new Float32Array(count * 3);
-    rgbToLab(portrait, portraitLab, count, mask);
+    done.push(region);
     transferLab(faceLab, count, labStats(faceLab, mask), labStats(portraitLab, mask), 1, mask);
     labToRgb(faceLab, warped, count, mask);
 
@@ -55,6 +57,53 @@ export function compositeFaceSwap(
       }
     }
   });
+}
+
+interface PreparedSlot {
+  readonly dst: Vec[];
+  readonly region: Region;
+  /** The feathered hull mask, before it is cut to the pixels the warp covered. */
+  readonly mask: Float32Array;
+  /** Lab of the art (template pixels only) over `region`. */
+  readonly portraitLab: Float32Array;
+}
+
+/**
+ * What depends on the template and output size only, computed once per art object and slot:
+ * the slot's landmarks at output scale, region, feathered mask and the portrait's Lab there.
+ */
+const prepared = new WeakMap<Pixels, Map<number, PreparedSlot | null>>();
+function preparedSlot(template: FaceSwapTemplate, art: Pixels, s: number, scale: number, out: Raster): PreparedSlot | null {
+  let bySlot = prepared.get(art);
+  if (!bySlot) { bySlot = new Map(); prepared.set(art, bySlot); }
+  const known = bySlot.get(s);
+  if (known !== undefined) return known;
+  const slot = template.slots[s]!;
+  const dst = slot.landmarks!.map(([x, y]) => [x * scale, y * scale] as const);
+  const hull = convexHull(dst);
+  const region = regionAround(hull, 1, out.width, out.height);
+  let made: PreparedSlot | null = null;
+  if (region) {
+    const eyes = distance(scaleVec(slot.anchors.leftEye, scale), scaleVec(slot.anchors.rightEye, scale));
+    const radius = Math.max(1.5, template.feather * eyes);
+    const mask = polygonMask(inset(hull, radius), region);
+    feather(mask, region.width, region.height, radius);
+    const count = region.width * region.height;
+    const portrait = new Float32Array(count * 3);
+    for (let row = 0; row < region.height; row++) {
+      const from = ((region.y + row) * art.width + region.x) * 3;
+      portrait.set(art.data.subarray(from, from + region.width * 3), row * region.width * 3);
+    }
+    const portraitLab = new Float32Array(count * 3);
+    rgbToLab(portrait, portraitLab, count);
+    made = { dst, region, mask, portraitLab };
+  }
+  bySlot.set(s, made);
+  return made;
+}
+
+function overlaps(a: Region, b: Region): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
 
 function scaleVec([x, y]: Vec, s: number): Vec {
