@@ -42,8 +42,9 @@ function linear(v: number): number {
 /**
  * RGB (0–255, any number type) → Lab, `count` pixels, from `rgb` at stride 3 into `lab`.
  * With `only`, pixels whose weight is below 0.002 are skipped (left as they were in `lab`).
+ * Float32Array only, so that the per-pixel element access stays monomorphic (it is the hot loop).
  */
-export function rgbToLab(rgb: ArrayLike<number>, lab: Float32Array, count: number, only?: Float32Array): void {
+export function rgbToLab(rgb: Float32Array, lab: Float32Array, count: number, only?: Float32Array): void {
   for (let p = 0; p < count; p++) {
     if (only && only[p]! < 0.002) continue;
     const i = p * 3;
@@ -93,11 +94,15 @@ export function labStats(lab: Float32Array, weight: Float32Array): LabStats {
 /**
  * Moves `lab` (in place) from statistics `from` to `to`: per channel, centre, rescale the
  * spread (ratio clamped to [0.5, 2] so a flat face is not blown up), re-centre. `amount` 0–1
- * blends between no change and the full transfer.
+ * blends between no change and the full transfer. With `only`, pixels whose weight is below 0.002
+ * are left as they were (as in rgbToLab / labToRgb).
  */
-export function transferLab(lab: Float32Array, count: number, from: LabStats, to: LabStats, amount = 1): void {
+export function transferLab(
+  lab: Float32Array, count: number, from: LabStats, to: LabStats, amount = 1, only?: Float32Array,
+): void {
   const ratio = [0, 1, 2].map((c) => Math.min(2, Math.max(0.5, from.std[c]! > 1e-3 ? to.std[c]! / from.std[c]! : 1)));
   for (let p = 0; p < count; p++) {
+    if (only && only[p]! < 0.002) continue;
     for (let c = 0; c < 3; c++) {
       const i = p * 3 + c;
       const v = lab[i]!;

@@ -1,7 +1,7 @@
-import { apply, distance, faceAnchors, faceOutline, inset, invert, similarity, type Vec } from '../../templates/geometry.js';
+import { apply, distance, faceAnchors, faceOutline, inset, invert, similarity, type Affine, type Vec } from '../../templates/geometry.js';
 import type { FaceInHoleTemplate, Pixels } from '../../templates/registry.js';
 import { labStats, labToRgb, rgbToLab } from './colour.js';
-import { drawAligned, feather, polygonMask, regionAround, sample, type Raster } from './raster.js';
+import { drawAligned, feather, polygonMask, regionAround, type Raster, type Region } from './raster.js';
 
 /** Feather radius of the face outline, as a fraction of the slot's eye distance. */
 const FEATHER = 0.18;
@@ -16,39 +16,49 @@ export function compositeFaceInHole(
   out: Raster, source: Raster, template: FaceInHoleTemplate, art: Pixels, scale: number,
   faces: readonly { readonly landmarks: readonly Vec[] }[],
 ): void {
-  const [br, bg, bb] = template.backdrop;
-  out.data[0] = br; out.data[1] = bg; out.data[2] = bb;
-  for (let filled = 3; filled < out.data.length; filled *= 2) out.data.copyWithin(filled, 0, Math.min(filled, out.data.length - filled));
   const toneLab = new Float32Array(3);
-  rgbToLab(template.tone.rgb, toneLab, 1);
+  rgbToLab(Float32Array.from(template.tone.rgb), toneLab, 1);
+  // Geometry first: outside the union of the slots' regions the result is the art over the
+  // backdrop, which depends on the template only (kept per art object, no user pixels).
+  const placed = template.slots.map((_, s) => placeSlot(faces[s % faces.length]!, template, s, scale, out));
+  const union = unionOf(placed.map((p) => p?.region));
+  out.data.set(artOverBackdrop(art, template.backdrop));
+  if (!union) return;
+  const [br, bg, bb] = template.backdrop;
+  for (let y = union.y; y < union.y + union.height; y++) {
+    const row = (y * out.width + union.x) * 3;
+    for (let i = row; i < row + union.width * 3; i += 3) { out.data[i] = br; out.data[i + 1] = bg; out.data[i + 2] = bb; }
+  }
 
-  template.slots.forEach((slot, s) => {
-    const face = faces[s % faces.length]!;
-    const target = slot.anchors;
-    const from = faceAnchors(face.landmarks);
-    const to: Vec[] = [target.leftEye, target.rightEye, target.mouth!].map(([x, y]) => [x * scale, y * scale] as const);
-    const toOut = similarity([from.leftEye, from.rightEye, from.mouth], to);
-    const toSource = invert(toOut);
-    const radius = Math.max(1.5, FEATHER * distance(to[0]!, to[1]!));
-    const outline = faceOutline(face.landmarks, template.forehead).map((p) => apply(toOut, p));
-    const region = regionAround(outline, 1, out.width, out.height);
-    if (!region) return;
-    const mask = polygonMask(inset(outline, radius), region);
-    feather(mask, region.width, region.height, radius);
-
+  for (const slot of placed) {
+    if (!slot) continue;
+    const { region, mask, toSource } = slot;
     const count = region.width * region.height;
     const rgb = new Float32Array(count * 3);
-    const px = new Float32Array(3);
+    const { a, b, c: tc, d, e, f } = toSource;
+    const sw = source.width; const sh = source.height; const sd = source.data;
     for (let row = 0; row < region.height; row++) {
       for (let col = 0; col < region.width; col++) {
         const p = row * region.width + col;
         if (mask[p]! < 0.002) continue;
         const x = region.x + col; const y = region.y + row;
-        if (!sample(source, toSource.a * x + toSource.b * y + toSource.c, toSource.d * x + toSource.e * y + toSource.f, px)) {
+        // Bilinear sample of the RGB source, as sample() in raster.ts (inlined: this is the hot loop).
+        const sx = a * x + b * y + tc; const sy = d * x + e * y + f;
+        if (sx < -0.5 || sy < -0.5 || sx > sw - 0.5 || sy > sh - 0.5) {
           mask[p] = 0;
           continue;
         }
-        rgb[p * 3] = px[0]!; rgb[p * 3 + 1] = px[1]!; rgb[p * 3 + 2] = px[2]!;
+        const fx = Math.min(Math.max(sx, 0), sw - 1); const fy = Math.min(Math.max(sy, 0), sh - 1);
+        const x0 = Math.floor(fx); const y0 = Math.floor(fy);
+        const x1 = Math.min(x0 + 1, sw - 1); const y1 = Math.min(y0 + 1, sh - 1);
+        const tx = fx - x0; const ty = fy - y0;
+        const i00 = (y0 * sw + x0) * 3; const i10 = (y0 * sw + x1) * 3;
+        const i01 = (y1 * sw + x0) * 3; const i11 = (y1 * sw + x1) * 3;
+        for (let ch = 0; ch < 3; ch++) {
+          const top = sd[i00 + ch]! + (sd[i10 + ch]! - sd[i00 + ch]!) * tx;
+          const bottom = sd[i01 + ch]! + (sd[i11 + ch]! - sd[i01 + ch]!) * tx;
+          rgb[p * 3 + ch] = top + (bottom - top) * ty;
+        }
       }
     }
     // Tone: move the face's mean Lab towards the scene's tone, keeping its own contrast.
@@ -56,7 +66,11 @@ export function compositeFaceInHole(
     rgbToLab(rgb, lab, count, mask);
     const stats = labStats(lab, mask);
     const shift = [0, 1, 2].map((c) => (toneLab[c]! - stats.mean[c]!) * template.tone.amount);
-    for (let p = 0; p < count; p++) for (let c = 0; c < 3; c++) lab[p * 3 + c]! += shift[c]!;
+    const [s0, s1, s2] = shift as [number, number, number];
+    for (let p = 0; p < count; p++) {
+      if (mask[p]! < 0.002) continue;
+      lab[p * 3]! += s0; lab[p * 3 + 1]! += s1; lab[p * 3 + 2]! += s2;
+    }
     labToRgb(lab, rgb, count, mask);
 
     for (let row = 0; row < region.height; row++) {
@@ -68,6 +82,54 @@ export function compositeFaceInHole(
         for (let c = 0; c < 3; c++) out.data[i + c] = Math.round(out.data[i + c]! + (Math.min(255, rgb[p * 3 + c]!) - out.data[i + c]!) * m);
       }
     }
-  });
-  drawAligned(out, art);
+  }
+  drawAligned(out, art, union);
+}
+
+interface PlacedSlot {
+  readonly region: Region;
+  readonly mask: Float32Array;
+  readonly toSource: Affine;
+}
+
+/** Where slot `s` puts `face` on `out`: its region, feathered outline mask and output → source map. */
+function placeSlot(
+  face: { readonly landmarks: readonly Vec[] }, template: FaceInHoleTemplate, s: number, scale: number, out: Raster,
+): PlacedSlot | null {
+  const target = template.slots[s]!.anchors;
+  const from = faceAnchors(face.landmarks);
+  const to: Vec[] = [target.leftEye, target.rightEye, target.mouth!].map(([x, y]) => [x * scale, y * scale] as const);
+  const toOut = similarity([from.leftEye, from.rightEye, from.mouth], to);
+  const radius = Math.max(1.5, FEATHER * distance(to[0]!, to[1]!));
+  const outline = faceOutline(face.landmarks, template.forehead).map((p) => apply(toOut, p));
+  const region = regionAround(outline, 1, out.width, out.height);
+  if (!region) return null;
+  const mask = polygonMask(inset(outline, radius), region);
+  feather(mask, region.width, region.height, radius);
+  return { region, mask, toSource: invert(toOut) };
+}
+
+function unionOf(regions: readonly (Region | undefined)[]): Region | null {
+  let x0 = Infinity; let y0 = Infinity; let x1 = -Infinity; let y1 = -Infinity;
+  for (const r of regions) {
+    if (!r) continue;
+    x0 = Math.min(x0, r.x); y0 = Math.min(y0, r.y); x1 = Math.max(x1, r.x + r.width); y1 = Math.max(y1, r.y + r.height);
+  }
+  return x1 > x0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
+}
+
+/** The art (template pixels only) drawn over its plain backdrop, once per art object and backdrop. */
+const flattened = new WeakMap<Pixels, Map<string, Uint8Array>>();
+function artOverBackdrop(art: Pixels, [r, g, b]: readonly [number, number, number]): Uint8Array {
+  let byBackdrop = flattened.get(art);
+  if (!byBackdrop) { byBackdrop = new Map(); flattened.set(art, byBackdrop); }
+  const key = `${r},${g},${b}`;
+  let flat = byBackdrop.get(key);
+  if (!flat) {
+    flat = new Uint8Array(art.width * art.height * 3);
+    for (let i = 0; i < flat.length; i += 3) { flat[i] = r; flat[i + 1] = g; flat[i + 2] = b; }
+    drawAligned({ data: flat, width: art.width, height: art.height, channels: 3 }, art);
+    byBackdrop.set(key, flat);
+  }
+  return flat;
 }

@@ -1,7 +1,7 @@
 import { convexHull, distance, inset, triangleAffine, type Vec } from '../../templates/geometry.js';
 import type { FaceSwapTemplate, Pixels } from '../../templates/registry.js';
 import { labStats, labToRgb, rgbToLab, transferLab } from './colour.js';
-import { feather, polygonMask, regionAround, sample, type Raster, type Region } from './raster.js';
+import { feather, polygonMask, regionAround, type Raster, type Region } from './raster.js';
 
 /**
  * Face swap: the user's face is warped onto the portrait face piecewise-affinely (each triangle
@@ -15,34 +15,36 @@ export function compositeFaceSwap(
   faces: readonly { readonly landmarks: readonly Vec[] }[], strength: number,
 ): void {
   out.data.set(art.data);
+  const done: Region[] = [];
   template.slots.forEach((slot, s) => {
     const face = faces[s % faces.length]!;
-    const dst = slot.landmarks!.map(([x, y]) => [x * scale, y * scale] as const);
-    const hull = convexHull(dst);
-    const region = regionAround(hull, 1, out.width, out.height);
-    if (!region) return;
+    const prepared = preparedSlot(template, art, s, scale, out);
+    if (!prepared) return;
+    const { dst, region } = prepared;
     const count = region.width * region.height;
     const warped = new Float32Array(count * 3);
     const covered = new Float32Array(count);
     for (const [i, j, k] of slot.triangles!) warpTriangle(source, [face.landmarks[i]!, face.landmarks[j]!, face.landmarks[k]!],
       [dst[i]!, dst[j]!, dst[k]!], region, warped, covered);
 
-    const eyes = distance(scaleVec(slot.anchors.leftEye, scale), scaleVec(slot.anchors.rightEye, scale));
-    const radius = Math.max(1.5, template.feather * eyes);
-    const mask = polygonMask(inset(hull, radius), region);
-    feather(mask, region.width, region.height, radius);
+    const mask = prepared.mask.slice();
     for (let p = 0; p < count; p++) mask[p]! *= covered[p]!;
 
     const faceLab = new Float32Array(count * 3);
     rgbToLab(warped, faceLab, count, mask);
-    const portrait = new Float32Array(count * 3);
-    for (let row = 0; row < region.height; row++) {
-      const from = ((region.y + row) * out.width + region.x) * 3;
-      portrait.set(out.data.subarray(from, from + region.width * 3), row * region.width * 3);
+    // The portrait under this slot is still the pristine art unless an earlier slot drew over it.
+    let portraitLab = prepared.portraitLab;
+    if (done.some((r) => overlaps(r, region))) {
+      const portrait = new Float32Array(count * 3);
+      for (let row = 0; row < region.height; row++) {
+        const from = ((region.y + row) * out.width + region.x) * 3;
+        portrait.set(out.data.subarray(from, from + region.width * 3), row * region.width * 3);
+      }
+      portraitLab = new Float32Array(count * 3);
+      rgbToLab(portrait, portraitLab, count, mask);
     }
-    const portraitLab = new Float32Array(count * 3);
-    rgbToLab(portrait, portraitLab, count, mask);
-    transferLab(faceLab, count, labStats(faceLab, mask), labStats(portraitLab, mask));
+    done.push(region);
+    transferLab(faceLab, count, labStats(faceLab, mask), labStats(portraitLab, mask), 1, mask);
     labToRgb(faceLab, warped, count, mask);
 
     for (let row = 0; row < region.height; row++) {
@@ -55,6 +57,53 @@ export function compositeFaceSwap(
       }
     }
   });
+}
+
+interface PreparedSlot {
+  readonly dst: Vec[];
+  readonly region: Region;
+  /** The feathered hull mask, before it is cut to the pixels the warp covered. */
+  readonly mask: Float32Array;
+  /** Lab of the art (template pixels only) over `region`. */
+  readonly portraitLab: Float32Array;
+}
+
+/**
+ * What depends on the template and output size only, computed once per art object and slot:
+ * the slot's landmarks at output scale, region, feathered mask and the portrait's Lab there.
+ */
+const prepared = new WeakMap<Pixels, Map<number, PreparedSlot | null>>();
+function preparedSlot(template: FaceSwapTemplate, art: Pixels, s: number, scale: number, out: Raster): PreparedSlot | null {
+  let bySlot = prepared.get(art);
+  if (!bySlot) { bySlot = new Map(); prepared.set(art, bySlot); }
+  const known = bySlot.get(s);
+  if (known !== undefined) return known;
+  const slot = template.slots[s]!;
+  const dst = slot.landmarks!.map(([x, y]) => [x * scale, y * scale] as const);
+  const hull = convexHull(dst);
+  const region = regionAround(hull, 1, out.width, out.height);
+  let made: PreparedSlot | null = null;
+  if (region) {
+    const eyes = distance(scaleVec(slot.anchors.leftEye, scale), scaleVec(slot.anchors.rightEye, scale));
+    const radius = Math.max(1.5, template.feather * eyes);
+    const mask = polygonMask(inset(hull, radius), region);
+    feather(mask, region.width, region.height, radius);
+    const count = region.width * region.height;
+    const portrait = new Float32Array(count * 3);
+    for (let row = 0; row < region.height; row++) {
+      const from = ((region.y + row) * art.width + region.x) * 3;
+      portrait.set(art.data.subarray(from, from + region.width * 3), row * region.width * 3);
+    }
+    const portraitLab = new Float32Array(count * 3);
+    rgbToLab(portrait, portraitLab, count);
+    made = { dst, region, mask, portraitLab };
+  }
+  bySlot.set(s, made);
+  return made;
+}
+
+function overlaps(a: Region, b: Region): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
 
 function scaleVec([x, y]: Vec, s: number): Vec {
@@ -75,7 +124,7 @@ function warpTriangle(
   const right = Math.min(region.x + region.width - 1, Math.ceil(Math.max(x0, x1, x2)));
   const top = Math.max(region.y, Math.floor(Math.min(y0, y1, y2)));
   const bottom = Math.min(region.y + region.height - 1, Math.ceil(Math.max(y0, y1, y2)));
-  const px = new Float32Array(3);
+  const sw = source.width; const sh = source.height; const sd = source.data; const ch = source.channels;
   for (let y = top; y <= bottom; y++) {
     for (let x = left; x <= right; x++) {
       const w0 = sign * ((x1 - x) * (y2 - y) - (x2 - x) * (y1 - y));
@@ -84,9 +133,20 @@ function warpTriangle(
       if (w0 < -eps || w1 < -eps || w2 < -eps) continue;
       const sx = map.a * x + map.b * y + map.c;
       const sy = map.d * x + map.e * y + map.f;
-      if (!sample(source, sx, sy, px)) continue;
+      // Bilinear sample, as sample() in raster.ts (inlined: this is the hot loop).
+      if (sx < -0.5 || sy < -0.5 || sx > sw - 0.5 || sy > sh - 0.5) continue;
+      const fx = Math.min(Math.max(sx, 0), sw - 1); const fy = Math.min(Math.max(sy, 0), sh - 1);
+      const ix0 = Math.floor(fx); const iy0 = Math.floor(fy);
+      const ix1 = Math.min(ix0 + 1, sw - 1); const iy1 = Math.min(iy0 + 1, sh - 1);
+      const tx = fx - ix0; const ty = fy - iy0;
+      const i00 = (iy0 * sw + ix0) * ch; const i10 = (iy0 * sw + ix1) * ch;
+      const i01 = (iy1 * sw + ix0) * ch; const i11 = (iy1 * sw + ix1) * ch;
       const p = (y - region.y) * region.width + (x - region.x);
-      warped[p * 3] = px[0]!; warped[p * 3 + 1] = px[1]!; warped[p * 3 + 2] = px[2]!;
+      for (let c = 0; c < 3; c++) {
+        const upper = sd[i00 + c]! + (sd[i10 + c]! - sd[i00 + c]!) * tx;
+        const lower = sd[i01 + c]! + (sd[i11 + c]! - sd[i01 + c]!) * tx;
+        warped[p * 3 + c] = upper + (lower - upper) * ty;
+      }
       covered[p] = 1;
     }
   }

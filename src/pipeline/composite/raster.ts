@@ -94,39 +94,62 @@ export function polygonMask(polygon: readonly Vec[], region: Region): Float32Arr
  */
 export function feather(mask: Float32Array, width: number, height: number, radius: number): void {
   const r = Math.max(1, Math.round(radius / 2));
-  const tmp = new Float32Array(Math.max(width, height));
-  const pass = (offset: number, stride: number, count: number): void => {
-    const win = 2 * r + 1;
+  const win = 2 * r + 1;
+  const tmp = new Float32Array(width);
+  // Vertical passes run over all columns at once (row-major, cache-friendly); per column the sums
+  // are added in the same order as a column-by-column pass, so the result is the same.
+  const out = new Float32Array(width * height);
+  const sums = new Float64Array(width);
+  const horizontal = (offset: number): void => {
     let sum = 0;
-    for (let i = -r; i <= r; i++) sum += mask[offset + Math.min(Math.max(i, 0), count - 1) * stride]!;
-    for (let i = 0; i < count; i++) {
+    for (let i = -r; i <= r; i++) sum += mask[offset + Math.min(Math.max(i, 0), width - 1)]!;
+    for (let i = 0; i < width; i++) {
       tmp[i] = sum / win;
-      const add = Math.min(i + r + 1, count - 1); const drop = Math.max(i - r, 0);
-      sum += mask[offset + add * stride]! - mask[offset + drop * stride]!;
+      const add = Math.min(i + r + 1, width - 1); const drop = Math.max(i - r, 0);
+      sum += mask[offset + add]! - mask[offset + drop]!;
     }
-    for (let i = 0; i < count; i++) mask[offset + i * stride] = tmp[i]!;
+    mask.set(tmp, offset);
+  };
+  const vertical = (): void => {
+    sums.fill(0);
+    for (let i = -r; i <= r; i++) {
+      const row = Math.min(Math.max(i, 0), height - 1) * width;
+      for (let x = 0; x < width; x++) sums[x]! += mask[row + x]!;
+    }
+    for (let i = 0; i < height; i++) {
+      const at = i * width;
+      const add = Math.min(i + r + 1, height - 1) * width; const drop = Math.max(i - r, 0) * width;
+      for (let x = 0; x < width; x++) {
+        const sum = sums[x]!;
+        out[at + x] = sum / win;
+        sums[x] = sum + (mask[add + x]! - mask[drop + x]!);
+      }
+    }
+    mask.set(out);
   };
   for (let k = 0; k < 3; k++) {
-    for (let y = 0; y < height; y++) pass(y * width, 1, width);
-    for (let x = 0; x < width; x++) pass(x, width, height);
+    for (let y = 0; y < height; y++) horizontal(y * width);
+    vertical();
   }
 }
 
-/** Straight-alpha RGBA `art` of exactly `dst`'s size drawn over RGB `dst`. */
-export function drawAligned(dst: Raster, art: Raster): void {
-  const n = dst.width * dst.height;
+/** Straight-alpha RGBA `art` of exactly `dst`'s size drawn over RGB `dst` (only inside `region` if given). */
+export function drawAligned(dst: Raster, art: Raster, region?: Region): void {
   const d = dst.data; const a = art.data;
-  for (let p = 0; p < n; p++) {
-    const alpha = a[p * 4 + 3]!;
-    if (alpha === 0) continue;
-    const i = p * 3; const j = p * 4;
-    if (alpha === 255) {
-      d[i] = a[j]!; d[i + 1] = a[j + 1]!; d[i + 2] = a[j + 2]!;
-    } else {
-      const t = alpha / 255;
-      d[i] = Math.round(d[i]! + (a[j]! - d[i]!) * t);
-      d[i + 1] = Math.round(d[i + 1]! + (a[j + 1]! - d[i + 1]!) * t);
-      d[i + 2] = Math.round(d[i + 2]! + (a[j + 2]! - d[i + 2]!) * t);
+  const { x: rx, y: ry, width: rw, height: rh } = region ?? { x: 0, y: 0, width: dst.width, height: dst.height };
+  for (let y = ry; y < ry + rh; y++) {
+    for (let p = y * dst.width + rx, end = p + rw; p < end; p++) {
+      const alpha = a[p * 4 + 3]!;
+      if (alpha === 0) continue;
+      const i = p * 3; const j = p * 4;
+      if (alpha === 255) {
+        d[i] = a[j]!; d[i + 1] = a[j + 1]!; d[i + 2] = a[j + 2]!;
+      } else {
+        const t = alpha / 255;
+        d[i] = Math.round(d[i]! + (a[j]! - d[i]!) * t);
+        d[i + 1] = Math.round(d[i + 1]! + (a[j + 1]! - d[i + 1]!) * t);
+        d[i + 2] = Math.round(d[i + 2]! + (a[j + 2]! - d[i + 2]!) * t);
+      }
     }
   }
 }
