@@ -34,53 +34,59 @@ export function compositeFaceInHole(
     if (!slot) continue;
     const { region, mask, toSource } = slot;
     const count = region.width * region.height;
+    // Working copies of the person's face: zeroed before the slot is done (see the finally below).
     const rgb = new Float32Array(count * 3);
-    const { a, b, c: tc, d, e, f } = toSource;
-    const sw = source.width; const sh = source.height; const sd = source.data;
-    for (let row = 0; row < region.height; row++) {
-      for (let col = 0; col < region.width; col++) {
-        const p = row * region.width + col;
-        if (mask[p]! < 0.002) continue;
-        const x = region.x + col; const y = region.y + row;
-        // Bilinear sample of the RGB source, as sample() in raster.ts (inlined: this is the hot loop).
-        const sx = a * x + b * y + tc; const sy = d * x + e * y + f;
-        if (sx < -0.5 || sy < -0.5 || sx > sw - 0.5 || sy > sh - 0.5) {
-          mask[p] = 0;
-          continue;
-        }
-        const fx = Math.min(Math.max(sx, 0), sw - 1); const fy = Math.min(Math.max(sy, 0), sh - 1);
-        const x0 = Math.floor(fx); const y0 = Math.floor(fy);
-        const x1 = Math.min(x0 + 1, sw - 1); const y1 = Math.min(y0 + 1, sh - 1);
-        const tx = fx - x0; const ty = fy - y0;
-        const i00 = (y0 * sw + x0) * 3; const i10 = (y0 * sw + x1) * 3;
-        const i01 = (y1 * sw + x0) * 3; const i11 = (y1 * sw + x1) * 3;
-        for (let ch = 0; ch < 3; ch++) {
-          const top = sd[i00 + ch]! + (sd[i10 + ch]! - sd[i00 + ch]!) * tx;
-          const bottom = sd[i01 + ch]! + (sd[i11 + ch]! - sd[i01 + ch]!) * tx;
-          rgb[p * 3 + ch] = top + (bottom - top) * ty;
-        }
-      }
-    }
-    // Tone: move the face's mean Lab towards the scene's tone, keeping its own contrast.
     const lab = new Float32Array(count * 3);
-    rgbToLab(rgb, lab, count, mask);
-    const stats = labStats(lab, mask);
-    const shift = [0, 1, 2].map((c) => (toneLab[c]! - stats.mean[c]!) * template.tone.amount);
-    const [s0, s1, s2] = shift as [number, number, number];
-    for (let p = 0; p < count; p++) {
-      if (mask[p]! < 0.002) continue;
-      lab[p * 3]! += s0; lab[p * 3 + 1]! += s1; lab[p * 3 + 2]! += s2;
-    }
-    labToRgb(lab, rgb, count, mask);
-
-    for (let row = 0; row < region.height; row++) {
-      for (let col = 0; col < region.width; col++) {
-        const p = row * region.width + col;
-        const m = mask[p]!;
-        if (m < 0.002) continue;
-        const i = ((region.y + row) * out.width + region.x + col) * 3;
-        for (let c = 0; c < 3; c++) out.data[i + c] = Math.round(out.data[i + c]! + (Math.min(255, rgb[p * 3 + c]!) - out.data[i + c]!) * m);
+    try {
+      const { a, b, c: tc, d, e, f } = toSource;
+      const sw = source.width; const sh = source.height; const sd = source.data;
+      for (let row = 0; row < region.height; row++) {
+        for (let col = 0; col < region.width; col++) {
+          const p = row * region.width + col;
+          if (mask[p]! < 0.002) continue;
+          const x = region.x + col; const y = region.y + row;
+          // Bilinear sample of the RGB source, as sample() in raster.ts (inlined: this is the hot loop).
+          const sx = a * x + b * y + tc; const sy = d * x + e * y + f;
+          if (sx < -0.5 || sy < -0.5 || sx > sw - 0.5 || sy > sh - 0.5) {
+            mask[p] = 0;
+            continue;
+          }
+          const fx = Math.min(Math.max(sx, 0), sw - 1); const fy = Math.min(Math.max(sy, 0), sh - 1);
+          const x0 = Math.floor(fx); const y0 = Math.floor(fy);
+          const x1 = Math.min(x0 + 1, sw - 1); const y1 = Math.min(y0 + 1, sh - 1);
+          const tx = fx - x0; const ty = fy - y0;
+          const i00 = (y0 * sw + x0) * 3; const i10 = (y0 * sw + x1) * 3;
+          const i01 = (y1 * sw + x0) * 3; const i11 = (y1 * sw + x1) * 3;
+          for (let ch = 0; ch < 3; ch++) {
+            const top = sd[i00 + ch]! + (sd[i10 + ch]! - sd[i00 + ch]!) * tx;
+            const bottom = sd[i01 + ch]! + (sd[i11 + ch]! - sd[i01 + ch]!) * tx;
+            rgb[p * 3 + ch] = top + (bottom - top) * ty;
+          }
+        }
       }
+      // Tone: move the face's mean Lab towards the scene's tone, keeping its own contrast.
+      rgbToLab(rgb, lab, count, mask);
+      const stats = labStats(lab, mask);
+      const shift = [0, 1, 2].map((c) => (toneLab[c]! - stats.mean[c]!) * template.tone.amount);
+      const [s0, s1, s2] = shift as [number, number, number];
+      for (let p = 0; p < count; p++) {
+        if (mask[p]! < 0.002) continue;
+        lab[p * 3]! += s0; lab[p * 3 + 1]! += s1; lab[p * 3 + 2]! += s2;
+      }
+      labToRgb(lab, rgb, count, mask);
+
+      for (let row = 0; row < region.height; row++) {
+        for (let col = 0; col < region.width; col++) {
+          const p = row * region.width + col;
+          const m = mask[p]!;
+          if (m < 0.002) continue;
+          const i = ((region.y + row) * out.width + region.x + col) * 3;
+          for (let c = 0; c < 3; c++) out.data[i + c] = Math.round(out.data[i + c]! + (Math.min(255, rgb[p * 3 + c]!) - out.data[i + c]!) * m);
+        }
+      }
+    } finally {
+      rgb.fill(0);
+      lab.fill(0);
     }
   }
   drawAligned(out, art, union);

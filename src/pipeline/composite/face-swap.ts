@@ -22,39 +22,48 @@ export function compositeFaceSwap(
     if (!prepared) return;
     const { dst, region } = prepared;
     const count = region.width * region.height;
+    // Working copies of the person's face (and of the canvas): zeroed before the slot is done.
     const warped = new Float32Array(count * 3);
-    const covered = new Float32Array(count);
-    for (const [i, j, k] of slot.triangles!) warpTriangle(source, [face.landmarks[i]!, face.landmarks[j]!, face.landmarks[k]!],
-      [dst[i]!, dst[j]!, dst[k]!], region, warped, covered);
-
-    const mask = prepared.mask.slice();
-    for (let p = 0; p < count; p++) mask[p]! *= covered[p]!;
-
     const faceLab = new Float32Array(count * 3);
-    rgbToLab(warped, faceLab, count, mask);
-    // The portrait under this slot is still the pristine art unless an earlier slot drew over it.
-    let portraitLab = prepared.portraitLab;
-    if (done.some((r) => overlaps(r, region))) {
-      const portrait = new Float32Array(count * 3);
-      for (let row = 0; row < region.height; row++) {
-        const from = ((region.y + row) * out.width + region.x) * 3;
-        portrait.set(out.data.subarray(from, from + region.width * 3), row * region.width * 3);
-      }
-      portraitLab = new Float32Array(count * 3);
-      rgbToLab(portrait, portraitLab, count, mask);
-    }
-    done.push(region);
-    transferLab(faceLab, count, labStats(faceLab, mask), labStats(portraitLab, mask), 1, mask);
-    labToRgb(faceLab, warped, count, mask);
+    let canvasCopies: Float32Array[] = [];
+    try {
+      const covered = new Float32Array(count);
+      for (const [i, j, k] of slot.triangles!) warpTriangle(source, [face.landmarks[i]!, face.landmarks[j]!, face.landmarks[k]!],
+        [dst[i]!, dst[j]!, dst[k]!], region, warped, covered);
 
-    for (let row = 0; row < region.height; row++) {
-      for (let col = 0; col < region.width; col++) {
-        const p = row * region.width + col;
-        const m = mask[p]! * strength;
-        if (m < 0.002) continue;
-        const i = ((region.y + row) * out.width + region.x + col) * 3;
-        for (let c = 0; c < 3; c++) out.data[i + c] = Math.round(out.data[i + c]! + (Math.min(255, warped[p * 3 + c]!) - out.data[i + c]!) * m);
+      const mask = prepared.mask.slice();
+      for (let p = 0; p < count; p++) mask[p]! *= covered[p]!;
+
+      rgbToLab(warped, faceLab, count, mask);
+      // The portrait under this slot is still the pristine art unless an earlier slot drew over it.
+      let portraitLab = prepared.portraitLab;
+      if (done.some((r) => overlaps(r, region))) {
+        const portrait = new Float32Array(count * 3);
+        for (let row = 0; row < region.height; row++) {
+          const from = ((region.y + row) * out.width + region.x) * 3;
+          portrait.set(out.data.subarray(from, from + region.width * 3), row * region.width * 3);
+        }
+        portraitLab = new Float32Array(count * 3);
+        canvasCopies = [portrait, portraitLab];
+        rgbToLab(portrait, portraitLab, count, mask);
       }
+      done.push(region);
+      transferLab(faceLab, count, labStats(faceLab, mask), labStats(portraitLab, mask), 1, mask);
+      labToRgb(faceLab, warped, count, mask);
+
+      for (let row = 0; row < region.height; row++) {
+        for (let col = 0; col < region.width; col++) {
+          const p = row * region.width + col;
+          const m = mask[p]! * strength;
+          if (m < 0.002) continue;
+          const i = ((region.y + row) * out.width + region.x + col) * 3;
+          for (let c = 0; c < 3; c++) out.data[i + c] = Math.round(out.data[i + c]! + (Math.min(255, warped[p * 3 + c]!) - out.data[i + c]!) * m);
+        }
+      }
+    } finally {
+      warped.fill(0);
+      faceLab.fill(0);
+      for (const copy of canvasCopies) copy.fill(0);
     }
   });
 }
