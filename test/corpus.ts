@@ -100,3 +100,26 @@ export async function effectCorpus(): Promise<{ name: string; template: string; 
     { name: 'effect on a truncated JPEG', template: 'duo-swap', bytes: truncated(readSample(5)), fields: {}, expected: 422 },
   ];
 }
+
+/**
+ * Good and bad uploads for the no-disk proofs: big, rotated and every accepted format, then
+ * every kind of refusal. Each proof puts its own sample photos in front.
+ */
+export async function uploadCorpus(): Promise<[string, Uint8Array][]> {
+  return [
+    ['48 MP photo', await phonePhoto(3, 48)],
+    ['12 MP photo', await phonePhoto(5, 12)],
+    ['EXIF orientation 6', await exifRotated(2, 6)],
+    ['EXIF orientation 3', await exifRotated(6, 3)],
+    ['PNG', await asFormat(3, 'png')],
+    ['WebP', await asFormat(4, 'webp')],
+    ['AVIF', await asFormat(5, 'avif')],
+    ['truncated JPEG', truncated(readSample(2))],
+    ['PNG bomb', pngBomb()],
+    ['SVG', notImages.svg],
+    ['PDF', notImages.pdf],
+    ['HTML', notImages.html],
+    ['random bytes', notImages.random],
+    ['GIF', notImages.gif],
+  ];
+}

@@ -2,7 +2,7 @@ import fs, { writeFileSync as namedWriteFileSync } from 'node:fs';
 import fsp from 'node:fs/promises';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { asFormat, effectCorpus, exifRotated, notImages, phonePhoto, pngBomb, truncated } from './corpus.js';
+import { effectCorpus, uploadCorpus } from './corpus.js';
 import { readSample } from './samples.js';
 import { postImage, startTestService, type TestService } from './service.js';
 
@@ -90,18 +90,7 @@ describe('no fs writes while images are processed', () => {
     effects = await effectCorpus();
     corpus = [
       ...[1, 2, 3, 4, 5, 6].map((n): [string, Uint8Array] => [`sample${n}`, readSample(n)]),
-      ['48 MP photo', await phonePhoto(1, 48)],
-      ['EXIF orientation 6', await exifRotated(2, 6)],
-      ['PNG', await asFormat(3, 'png')],
-      ['WebP', await asFormat(4, 'webp')],
-      ['AVIF', await asFormat(5, 'avif')],
-      ['truncated JPEG', truncated(readSample(6))],
-      ['PNG bomb', pngBomb()],
-      ['SVG', notImages.svg],
-      ['PDF', notImages.pdf],
-      ['HTML', notImages.html],
-      ['random bytes', notImages.random],
-      ['GIF', notImages.gif],
+      ...await uploadCorpus(),
     ];
     svc = await startTestService({ MAX_UPLOAD_BYTES: String(32 * 1024 * 1024) });
     installSpies();

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asFormat, effectCorpus, exifRotated, notImages, phonePhoto, pngBomb, truncated } from './corpus.js';
+import { effectCorpus, uploadCorpus } from './corpus.js';
 import { readSample } from './samples.js';
 import { postImage } from './service.js';
 import { spawnServer, type SpawnedServer } from './spawn-server.js';
@@ -59,24 +59,7 @@ describe('no disk writes at the syscall level', () => {
       // dist/ is built by global-setup; make sure it is there before tracing it.
       execFileSync('test', ['-f', 'dist/server.js']);
       effects = await effectCorpus();
-      const corpus: [string, Uint8Array][] = [
-        ['sample1', readSample(1)],
-        ['sample4', readSample(4)],
-        ['48 MP photo', await phonePhoto(3, 48)],
-        ['12 MP photo', await phonePhoto(5, 12)],
-        ['EXIF orientation 6', await exifRotated(2, 6)],
-        ['EXIF orientation 3', await exifRotated(6, 3)],
-        ['PNG', await asFormat(3, 'png')],
-        ['WebP', await asFormat(4, 'webp')],
-        ['AVIF', await asFormat(5, 'avif')],
-        ['truncated JPEG', truncated(readSample(2))],
-        ['PNG bomb', pngBomb()],
-        ['SVG', notImages.svg],
-        ['PDF', notImages.pdf],
-        ['HTML', notImages.html],
-        ['random bytes', notImages.random],
-        ['GIF', notImages.gif],
-      ];
+      const corpus: [string, Uint8Array][] = [['sample1', readSample(1)], ['sample4', readSample(4)], ...await uploadCorpus()];
       server = await spawnServer({ wrapper: ['strace', ...straceArgs()], env: { MAX_UPLOAD_BYTES: String(32 * 1024 * 1024) }, readyTimeoutMs: 180_000 });
       for (const [name, bytes] of corpus) {
         const res = await postImage(`${server.url}/v1/landmarks`, bytes);

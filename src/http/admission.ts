@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errors } from '../errors.js';
+import { onResponseEnd } from './response-end.js';
 
 /**
  * Bounded in-flight count past the upload stage: beyond `maxInFlight` the request is refused at
@@ -25,14 +26,7 @@ export function createAdmission(maxInFlight: number): Admission {
       return;
     }
     inFlight++;
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      inFlight--;
-    };
-    res.once('finish', release);
-    res.once('close', release);
+    onResponseEnd(res, () => { inFlight--; });
     next();
   };
   const gate = (_req: Request, res: Response, next: NextFunction): void => {

@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errors } from '../errors.js';
 import type { LedgerObserver, Wipeable } from '../privacy/wipe-ledger.js';
 import type { ServiceState } from './service-state.js';
+import { onResponseEnd } from './response-end.js';
 
 /**
  * Graceful shutdown, the HTTP half. Every /v1 request is counted from the moment it is admitted
@@ -37,16 +38,11 @@ export function createDrain(state: ServiceState, inner: LedgerObserver = {}): Dr
         return;
       }
       inFlight++;
-      let released = false;
-      const release = (): void => {
-        if (released) return;
-        released = true;
+      onResponseEnd(res, () => {
         inFlight--;
         // Let the ledger's own finish/close listener run first.
         setImmediate(settle);
-      };
-      res.once('finish', release);
-      res.once('close', release);
+      });
       next();
     },
     countLedger(_req: Request, _res: Response, next: NextFunction) {

@@ -6,6 +6,7 @@ import { principalOf } from './auth.js';
 import { maskAddress } from './client-address.js';
 import { operations } from './openapi/operations.js';
 import { timingsOf } from './request-scope.js';
+import { onResponseEnd } from './response-end.js';
 
 /**
  * Request id, one structured log line per request, and the request metrics. The log line holds
@@ -38,10 +39,7 @@ export function observeRequests(logger: Logger, metrics: Metrics): RequestHandle
     res.locals.requestId = requestId;
     res.set('X-Request-Id', requestId);
     const started = performance.now();
-    let logged = false;
-    const done = (): void => {
-      if (logged) return;
-      logged = true;
+    onResponseEnd(res, () => {
       const ms = performance.now() - started;
       const route = routeLabel(req);
       // A response that never finished (client gone, connection cut) counts as 499, as nginx does.
@@ -65,9 +63,7 @@ export function observeRequests(logger: Logger, metrics: Metrics): RequestHandle
       };
       if (QUIET_ROUTES.has(route)) logger.debug(line, 'request');
       else logger.info(line, 'request');
-    };
-    res.once('finish', done);
-    res.once('close', done);
+    });
     next();
   };
 }

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { WipeLedger, type LedgerObserver } from '../privacy/wipe-ledger.js';
 import type { RunContext } from '../pipeline/run.js';
+import { onResponseEnd } from './response-end.js';
 
 /**
  * The per-request scope of an image request: its wipe ledger, its deadline and an abort signal.
@@ -25,12 +26,10 @@ export function requestScope(options: { timeoutMs: number; observer?: LedgerObse
       timings: {},
     };
     scopes.set(req, scope);
-    const end = (): void => {
+    onResponseEnd(res, () => {
       if (!res.writableFinished) scope.controller.abort();
       scope.ledger.wipeAll();
-    };
-    res.once('finish', end);
-    res.once('close', end);
+    });
     next();
   };
 }
