@@ -42,4 +42,5 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/server.js"]
+# The old-generation start size of `npm start` (see README, performance: one major GC per request without it).
+CMD ["node", "--initial-old-space-size=64", "dist/server.js"]
