@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { DetectedFace, Point } from './face.js';
 import type { BackendInfo, WorkerSettings } from './protocol.js';
+import { installLeanSsd, type SsdNet } from './ssd-lean.js';
 import { wipeWasmTensorsOnDispose } from './wasm-heap-wipe.js';
 
 /**
@@ -53,6 +54,7 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
   if (!native) wipeWasmTensorsOnDispose(tf.backend());
 
   await faceapi.nets.ssdMobilenetv1.loadFromDisk(settings.modelDir);
+  installLeanSsd(faceapi.nets.ssdMobilenetv1 as unknown as SsdNet, tf);
   await faceapi.nets.faceLandmark68Net.loadFromDisk(settings.modelDir);
   const options = new faceapi.SsdMobilenetv1Options({ minConfidence: settings.minFaceScore, maxResults: settings.maxFaces });
 

@@ -1,0 +1,76 @@
+import { createRequire } from 'node:module';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readSample, SAMPLE_NUMBERS } from '../../test/samples.js';
+import { FACE_API_MODEL_DIR } from '../main.js';
+import { installLeanSsd, type SsdNet, type SsdNetInput } from './ssd-lean.js';
+
+/**
+ * The lean SSD pass against face-api's own, on the real wasm backend and the sample photos:
+ * the same boxes and scores, bit for bit, with far fewer tensor bytes alive at the peak, and no
+ * tensor left behind — also when the pass fails half-way.
+ */
+const require = createRequire(import.meta.url);
+type Tfjs = typeof import('@tensorflow/tfjs');
+const tf = require('@tensorflow/tfjs') as Tfjs;
+const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
+
+let original: SsdNet['forwardInput'];
+let lean: SsdNet['forwardInput'];
+const inputs = new Map<number, SsdNetInput>();
+
+beforeAll(async () => {
+  wasm.setWasmPaths(require.resolve('@tensorflow/tfjs-backend-wasm').replace(/[^/]+$/, ''));
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const net = faceapi.nets.ssdMobilenetv1 as unknown as SsdNet;
+  await faceapi.nets.ssdMobilenetv1.loadFromDisk(FACE_API_MODEL_DIR);
+  original = net.forwardInput.bind(net);
+  installLeanSsd(net, tf);
+  lean = net.forwardInput;
+  for (const n of SAMPLE_NUMBERS) {
+    const { data, info } = await sharp(readSample(n)).rotate().resize(512, 512, { fit: 'inside' }).removeAlpha().raw()
+      .toBuffer({ resolveWithObject: true });
+    // face-api pads to a square before the 512 resize, as face-model.ts does for the service.
+    const square = tf.tidy(() => tf.pad(tf.tensor4d(Int32Array.from(data), [1, info.height, info.width, 3], 'int32'),
+      [[0, 0], [0, 512 - info.height], [0, 512 - info.width], [0, 0]]).cast('float32')) as import('@tensorflow/tfjs').Tensor4D;
+    inputs.set(n, { toBatchTensor: () => square.clone() });
+  }
+});
+
+async function run(forward: SsdNet['forwardInput'], input: SsdNetInput): Promise<{ boxes: Float32Array; scores: Float32Array }> {
+  const { boxes, scores } = forward(input);
+  const result = { boxes: await boxes[0]!.data() as Float32Array, scores: await scores[0]!.data() as Float32Array };
+  for (const t of [...boxes, ...scores]) t.dispose();
+  return result;
+}
+
+describe('installLeanSsd', () => {
+  it.each(SAMPLE_NUMBERS)('sample%i: the same boxes and scores as face-api, bit for bit', async (n) => {
+    const mine = await run(lean, inputs.get(n)!);
+    const theirs = await run(original, inputs.get(n)!);
+    expect(mine.scores.length).toBe(5118); // SSD's anchors at 512 px
+    expect(Math.max(...mine.scores)).toBeGreaterThan(0.9); // real faces in every sample
+    expect(Buffer.from(mine.boxes.buffer).equals(Buffer.from(theirs.boxes.buffer))).toBe(true);
+    expect(Buffer.from(mine.scores.buffer).equals(Buffer.from(theirs.scores.buffer))).toBe(true);
+  });
+
+  it('keeps under two thirds of the tensor bytes alive at the peak, and leaves none behind', async () => {
+    const input = inputs.get(1)!;
+    const before = tf.memory().numTensors;
+    const peak = async (forward: SsdNet['forwardInput']): Promise<number> => (await tf.profile(() => run(forward, input))).peakBytes;
+    const [mine, theirs] = [await peak(lean), await peak(original)];
+    expect(tf.memory().numTensors).toBe(before);
+    expect(mine).toBeLessThan(theirs * 0.67);
+  });
+
+  it('disposes what it made when a layer fails', () => {
+    const before = tf.memory().numTensors;
+    // Two channels instead of three: the first convolution throws after the input is normalised.
+    const wrong: SsdNetInput = { toBatchTensor: () => tf.zeros([1, 512, 512, 2]) as import('@tensorflow/tfjs').Tensor4D };
+    expect(() => lean(wrong)).toThrow();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

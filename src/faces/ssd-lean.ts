@@ -1,0 +1,173 @@
+import type * as TF from '@tensorflow/tfjs';
+
+type Tfjs = typeof import('@tensorflow/tfjs');
+
+/**
+ * face-api 1.7.15's SSD MobileNet v1 forward pass (src/ssdMobilenetv1/*.ts of @vladmandic/face-api,
+ * MIT), op for op, with one change: each MobileNet layer's input is disposed as soon as the layer's
+ * output exists. face-api computes all 27 layers inside one tf.tidy, so every layer output of the
+ * 512 × 512 pass stays alive until the end (140 MB at peak), and the tfjs-wasm heap, which never
+ * shrinks, grew to that in every worker. The same ops run in the same order, so the boxes and
+ * scores are the same (ssd-lean.test.ts compares them with face-api's own pass on real photos).
+ */
+type T4 = TF.Tensor4D;
+interface Pointwise { filters: T4; batch_norm_offset: TF.Tensor1D }
+interface Depthwise {
+  filters: T4; batch_norm_scale: TF.Tensor1D; batch_norm_offset: TF.Tensor1D;
+  batch_norm_mean: TF.Tensor1D; batch_norm_variance: TF.Tensor1D;
+}
+interface Conv { filters: T4; bias: TF.Tensor1D }
+interface BoxPredictor { box_encoding_predictor: Conv; class_predictor: Conv }
+type Indexed<P, N extends number> = { [K in `conv_${N}`]: P };
+export interface SsdParams {
+  mobilenetv1: Indexed<Pointwise, 0> & Indexed<{ depthwise_conv: Depthwise; pointwise_conv: Pointwise }, 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13>;
+  prediction_layer: Indexed<Pointwise, 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7> & { [K in `box_predictor_${0 | 1 | 2 | 3 | 4 | 5}`]: BoxPredictor };
+  output_layer: { extra_dim: TF.Tensor3D };
+}
+
+/** face-api's NetInput, as far as the forward pass uses it. */
+export interface SsdNetInput { toBatchTensor(inputSize: number, isCenterInputs?: boolean): T4 }
+
+export interface SsdNet {
+  readonly params: SsdParams | undefined;
+  forwardInput(input: SsdNetInput): { boxes: TF.Tensor2D[]; scores: TF.Tensor1D[] };
+}
+
+const EPSILON = 0.0010000000474974513;
+
+/** Replaces `net.forwardInput` (used by face-api's locateFaces) with the lean pass. */
+export function installLeanSsd(net: SsdNet, tf: Tfjs): void {
+  net.forwardInput = (input) => {
+    const params = net.params;
+    if (!params) throw new Error('SsdMobilenetv1 - load model before inference');
+    const x = tf.tidy(() => {
+      const batch = tf.cast(input.toBatchTensor(512, false), 'float32');
+      return tf.sub(tf.div(batch, 127.5), 1) as T4;
+    });
+    const { out, conv11 } = mobileNetV1(tf, x, params.mobilenetv1);
+    try {
+      return tf.tidy(() => {
+        const { boxPredictions, classPredictions } = predictionLayer(tf, out, conv11, params.prediction_layer);
+        return outputLayer(tf, boxPredictions, classPredictions, params.output_layer);
+      });
+    } finally {
+      out.dispose();
+      conv11.dispose();
+    }
+  };
+}
+
+/** Applies `steps` in order, disposing each intermediate result as soon as the next exists. */
+function chain(x: T4, steps: readonly ((t: T4) => T4)[]): T4 {
+  let out = x;
+  try {
+    for (const step of steps) {
+      const next = step(out);
+      if (out !== x) out.dispose();
+      out = next;
+    }
+    return out;
+  } catch (error) {
+    if (out !== x) out.dispose();
+    throw error;
+  }
+}
+
+function pointwiseConvLayer(tf: Tfjs, x: T4, p: Pointwise, strides: [number, number]): T4 {
+  return chain(x, [
+    (t) => tf.conv2d(t, p.filters, strides, 'same'),
+    (t) => tf.add(t, p.batch_norm_offset),
+    (t) => tf.clipByValue(t, 0, 6),
+  ]);
+}
+
+function depthwiseConvLayer(tf: Tfjs, x: T4, p: Depthwise, strides: [number, number]): T4 {
+  return chain(x, [
+    (t) => tf.depthwiseConv2d(t, p.filters, strides, 'same'),
+    (t) => tf.batchNorm<TF.Rank.R4>(t, p.batch_norm_mean, p.batch_norm_variance, p.batch_norm_offset, p.batch_norm_scale, EPSILON),
+    (t) => tf.clipByValue(t, 0, 6),
+  ]);
+}
+
+/** Disposes `x` (the normalised input) and every layer output except the two it returns (all of them if it throws). */
+function mobileNetV1(tf: Tfjs, x: T4, params: SsdParams['mobilenetv1']): { out: T4; conv11: T4 } {
+  let out: T4 | undefined;
+  let conv11: T4 | undefined;
+  try {
+    out = pointwiseConvLayer(tf, x, params.conv_0, [2, 2]);
+    for (let layer = 1; layer <= 13; layer++) {
+      const p = params[`conv_${layer as 1}`];
+      const strides: [number, number] = [2, 4, 6, 12].includes(layer) ? [2, 2] : [1, 1];
+      const depthwise = depthwiseConvLayer(tf, out, p.depthwise_conv, strides);
+      if (out !== conv11) out.dispose();
+      out = pointwiseConvLayer(tf, depthwise, p.pointwise_conv, [1, 1]);
+      depthwise.dispose();
+      if (layer === 11) conv11 = out;
+    }
+    return { out, conv11: conv11! };
+  } catch (error) {
+    out?.dispose();
+    conv11?.dispose();
+    throw error;
+  } finally {
+    x.dispose();
+  }
+}
+
+function convLayer(tf: Tfjs, x: T4, p: Conv): T4 {
+  return tf.tidy(() => tf.add(tf.conv2d(x, p.filters, [1, 1], 'same'), p.bias));
+}
+
+function boxPredictionLayer(tf: Tfjs, x: T4, p: BoxPredictor): { encoding: TF.Tensor; classes: TF.Tensor } {
+  return tf.tidy(() => ({
+    encoding: tf.reshape(convLayer(tf, x, p.box_encoding_predictor), [x.shape[0], -1, 1, 4]),
+    classes: tf.reshape(convLayer(tf, x, p.class_predictor), [x.shape[0], -1, 3]),
+  }));
+}
+
+function predictionLayer(tf: Tfjs, x: T4, conv11: T4, p: SsdParams['prediction_layer']): { boxPredictions: T4; classPredictions: T4 } {
+  const conv0 = pointwiseConvLayer(tf, x, p.conv_0, [1, 1]);
+  const conv1 = pointwiseConvLayer(tf, conv0, p.conv_1, [2, 2]);
+  const conv2 = pointwiseConvLayer(tf, conv1, p.conv_2, [1, 1]);
+  const conv3 = pointwiseConvLayer(tf, conv2, p.conv_3, [2, 2]);
+  const conv4 = pointwiseConvLayer(tf, conv3, p.conv_4, [1, 1]);
+  const conv5 = pointwiseConvLayer(tf, conv4, p.conv_5, [2, 2]);
+  const conv6 = pointwiseConvLayer(tf, conv5, p.conv_6, [1, 1]);
+  const conv7 = pointwiseConvLayer(tf, conv6, p.conv_7, [2, 2]);
+  const predictions = [
+    boxPredictionLayer(tf, conv11, p.box_predictor_0),
+    boxPredictionLayer(tf, x, p.box_predictor_1),
+    boxPredictionLayer(tf, conv1, p.box_predictor_2),
+    boxPredictionLayer(tf, conv3, p.box_predictor_3),
+    boxPredictionLayer(tf, conv5, p.box_predictor_4),
+    boxPredictionLayer(tf, conv7, p.box_predictor_5),
+  ];
+  return {
+    boxPredictions: tf.concat(predictions.map((b) => b.encoding), 1) as T4,
+    classPredictions: tf.concat(predictions.map((b) => b.classes), 1) as T4,
+  };
+}
+
+function decodeBoxesLayer(tf: Tfjs, x0: TF.Tensor2D, x1: TF.Tensor2D): TF.Tensor {
+  const anchors = tf.unstack(tf.transpose(x0, [1, 0]));
+  const sizes = [tf.sub(anchors[2]!, anchors[0]!), tf.sub(anchors[3]!, anchors[1]!)] as const;
+  const centers = [tf.add(anchors[0]!, tf.div(sizes[0], 2)), tf.add(anchors[1]!, tf.div(sizes[1], 2))] as const;
+  const vec = tf.unstack(tf.transpose(x1, [1, 0]));
+  const div0 = tf.div(tf.mul(tf.exp(tf.div(vec[2]!, 5)), sizes[0]), 2);
+  const add0 = tf.add(tf.mul(tf.div(vec[0]!, 10), sizes[0]), centers[0]);
+  const div1 = tf.div(tf.mul(tf.exp(tf.div(vec[3]!, 5)), sizes[1]), 2);
+  const add1 = tf.add(tf.mul(tf.div(vec[1]!, 10), sizes[1]), centers[1]);
+  return tf.transpose(tf.stack([tf.sub(add0, div0), tf.sub(add1, div1), tf.add(add0, div0), tf.add(add1, div1)]), [1, 0]);
+}
+
+function outputLayer(tf: Tfjs, boxPredictions: T4, classPredictions: T4, p: SsdParams['output_layer']): { boxes: TF.Tensor2D[]; scores: TF.Tensor1D[] } {
+  const batchSize = boxPredictions.shape[0];
+  let boxes = decodeBoxesLayer(tf,
+    tf.reshape(tf.tile(p.extra_dim, [batchSize, 1, 1]), [-1, 4]),
+    tf.reshape(boxPredictions, [-1, 4]));
+  boxes = tf.reshape(boxes, [batchSize, boxes.shape[0]! / batchSize, 4]);
+  const scoresAndClasses = tf.sigmoid(tf.slice(classPredictions, [0, 0, 1], [-1, -1, -1]));
+  let scores: TF.Tensor = tf.slice(scoresAndClasses, [0, 0, 0], [-1, -1, 1]);
+  scores = tf.reshape(scores, [batchSize, scores.shape[1]!]);
+  return { boxes: tf.unstack(boxes) as TF.Tensor2D[], scores: tf.unstack(scores) as TF.Tensor1D[] };
+}
