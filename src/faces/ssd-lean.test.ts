@@ -6,9 +6,9 @@ import { FACE_API_MODEL_DIR } from '../main.js';
 import { installLeanSsd, type SsdNet, type SsdNetInput } from './ssd-lean.js';
 
 /**
- * The lean SSD pass against face-api's own, on the real wasm backend and the sample photos:
- * the same boxes and scores, bit for bit, with far fewer tensor bytes alive at the peak, and no
- * tensor left behind — also when the pass fails half-way.
+ * The lean SSD pass against face-api's own, on the real wasm backend and the sample photos: the
+ * same boxes and scores (to the last bits the fused kernels round differently), with far fewer
+ * tensor bytes alive at the peak, and no tensor left behind — also when the pass fails half-way.
  */
 const require = createRequire(import.meta.url);
 type Tfjs = typeof import('@tensorflow/tfjs');
@@ -47,23 +47,32 @@ async function run(forward: SsdNet['forwardInput'], input: SsdNetInput): Promise
   return result;
 }
 
+function maxDifference(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
 describe('installLeanSsd', () => {
-  it.each(SAMPLE_NUMBERS)('sample%i: the same boxes and scores as face-api, bit for bit', async (n) => {
+  it.each(SAMPLE_NUMBERS)('sample%i: the boxes and scores of face-api\'s own pass, within 1e-5', async (n) => {
     const mine = await run(lean, inputs.get(n)!);
     const theirs = await run(original, inputs.get(n)!);
     expect(mine.scores.length).toBe(5118); // SSD's anchors at 512 px
     expect(Math.max(...mine.scores)).toBeGreaterThan(0.9); // real faces in every sample
-    expect(Buffer.from(mine.boxes.buffer).equals(Buffer.from(theirs.boxes.buffer))).toBe(true);
-    expect(Buffer.from(mine.scores.buffer).equals(Buffer.from(theirs.scores.buffer))).toBe(true);
+    // Box corners are fractions of the 512 px input: 1e-5 is 0.005 px. Measured: ≤ 3.6e-6 and ≤ 1.8e-6.
+    expect(maxDifference(mine.boxes, theirs.boxes)).toBeLessThan(1e-5);
+    expect(maxDifference(mine.scores, theirs.scores)).toBeLessThan(1e-5);
   });
 
-  it('keeps under two thirds of the tensor bytes alive at the peak, and leaves none behind', async () => {
+  it('keeps under half the tensor bytes alive at the peak, and leaves none behind', async () => {
     const input = inputs.get(1)!;
+    await run(lean, input); // the first pass also makes the folded batch-norm weights, which stay
     const before = tf.memory().numTensors;
     const peak = async (forward: SsdNet['forwardInput']): Promise<number> => (await tf.profile(() => run(forward, input))).peakBytes;
     const [mine, theirs] = [await peak(lean), await peak(original)];
     expect(tf.memory().numTensors).toBe(before);
-    expect(mine).toBeLessThan(theirs * 0.67);
+    expect(mine).toBeLessThan(theirs * 0.5);
   });
 
   it('disposes what it made when a layer fails', () => {
