@@ -1,13 +1,18 @@
-import { loadFaceModel } from '../faces/face-model.js';
+import { loadFaceModel, type FaceModel } from '../faces/face-model.js';
 import type { BackendChoice } from '../faces/protocol.js';
 import { decodeToMaxSide } from '../pipeline/decode.js';
+import { runEffect, type EffectParams } from '../pipeline/effects.js';
 import { WipeLedger } from '../privacy/wipe-ledger.js';
+import type { LoadedDefinition } from '../templates/load.js';
+import { prepareTemplates } from '../templates/registry.js';
 
 /**
  * The floor: the service's own decode (sharp, shrink-on-load to the working size) and its own
  * model (SSD MobileNet v1 + 68 landmarks) run back to back in this process, on one thread,
  * with no HTTP, no worker hand-off and no admission. Its time per image bounds what one
- * worker can ever deliver.
+ * worker can ever deliver. The effect floor is the same for an effect: the pipeline's own
+ * runEffect (decode at the output size, working copy, detect, composite, encode) with the
+ * model called in-process instead of through the pool.
  */
 export interface FloorOptions {
   readonly images: readonly Uint8Array[];
@@ -23,7 +28,7 @@ export interface FloorOptions {
 export interface FloorResult {
   readonly backend: string;
   readonly simd: boolean;
-  /** Mean milliseconds per image: decode, detect (incl. landmarks), total. */
+  /** Mean milliseconds per image: decode, detect (incl. landmarks, and for an effect composite + encode), total. */
   readonly decodeMs: number;
   readonly detectMs: number;
   readonly totalMs: number;
@@ -32,13 +37,20 @@ export interface FloorResult {
   readonly samples: number;
 }
 
-export async function measureFloor(options: FloorOptions): Promise<FloorResult> {
-  const model = await loadFaceModel({
-    backend: options.backend, modelDir: options.modelDir, minFaceScore: options.minFaceScore, maxFaces: options.maxFaces,
-  });
-  const limits = { maxInputPixels: 50_000_000 };
+export interface EffectFloorOptions {
+  readonly template: string;
+  readonly definitions: readonly LoadedDefinition[];
+  readonly assetRoots: Readonly<Record<string, string>>;
+  readonly params: EffectParams;
+  readonly effectMinFacePx: number;
+}
+
+const LIMITS = { maxInputPixels: 50_000_000 };
+
+/** Runs `work` on every image, `rounds` times after one untimed pass; `work` returns its decode ms. */
+async function timed(options: FloorOptions, model: FaceModel, work: (image: Uint8Array, ledger: WipeLedger) => Promise<number>): Promise<FloorResult> {
   let decodeMs = 0;
-  let detectMs = 0;
+  let totalMs = 0;
   let samples = 0;
   let cpuMicros = 0;
   for (let round = -1; round < options.rounds; round++) {
@@ -46,26 +58,56 @@ export async function measureFloor(options: FloorOptions): Promise<FloorResult> 
       const ledger = new WipeLedger();
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
-      const decoded = await decodeToMaxSide(image, options.detectMaxSide, limits, ledger);
-      const t1 = performance.now();
-      await model.detect(decoded.pixels, decoded.width, decoded.height);
-      const t2 = performance.now();
+      const decode = await work(image, ledger);
+      const total = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       ledger.wipeAll();
       if (round < 0) continue;
       cpuMicros += cpu.user + cpu.system;
-      decodeMs += t1 - t0;
-      detectMs += t2 - t1;
+      decodeMs += decode;
+      totalMs += total;
       samples++;
     }
   }
   return {
-    backend: model.info.backend,
-    simd: model.info.simd,
-    decodeMs: decodeMs / samples,
-    detectMs: detectMs / samples,
-    totalMs: (decodeMs + detectMs) / samples,
-    cpuMs: cpuMicros / 1000 / samples,
-    samples,
+    backend: model.info.backend, simd: model.info.simd, samples,
+    decodeMs: decodeMs / samples, detectMs: (totalMs - decodeMs) / samples, totalMs: totalMs / samples, cpuMs: cpuMicros / 1000 / samples,
   };
+}
+
+/** One model set for both floors (a second one would only add a wasm heap to the load generator's process). */
+let loaded: Promise<FaceModel> | undefined;
+function load(options: FloorOptions): Promise<FaceModel> {
+  loaded ??= loadFaceModel({ backend: options.backend, modelDir: options.modelDir, minFaceScore: options.minFaceScore, maxFaces: options.maxFaces });
+  return loaded;
+}
+
+export async function measureFloor(options: FloorOptions): Promise<FloorResult> {
+  const model = await load(options);
+  return timed(options, model, async (image, ledger) => {
+    const t0 = performance.now();
+    const decoded = await decodeToMaxSide(image, options.detectMaxSide, LIMITS, ledger);
+    const decodeMs = performance.now() - t0;
+    await model.detect(decoded.pixels, decoded.width, decoded.height);
+    return decodeMs;
+  });
+}
+
+export async function measureEffectFloor(options: FloorOptions, effect: EffectFloorOptions): Promise<FloorResult> {
+  const model = await load(options);
+  const templates = await prepareTemplates(effect.definitions, {
+    assetRoots: effect.assetRoots,
+    detect: (pixels, width, height) => model.detect(pixels, width, height),
+  });
+  const template = templates.get(effect.template);
+  if (!template) throw new Error(`no template "${effect.template}"`);
+  const detector = { detect: (job: { pixels: Uint8Array; width: number; height: number }) => model.detect(job.pixels, job.width, job.height) };
+  const signal = new AbortController().signal;
+  return timed(options, model, async (image, ledger) => {
+    const timings: Record<string, number> = {};
+    await runEffect(image, template, effect.params, {
+      limits: LIMITS, detectMaxSide: options.detectMaxSide, detector, minFacePx: effect.effectMinFacePx, templates,
+    }, { deadline: Date.now() + 60_000, signal, ledger, timings });
+    return timings.decode ?? 0;
+  });
 }

@@ -2,21 +2,23 @@
 import '../privacy/native-env.js';
 import { readFileSync } from 'node:fs';
 import { cpus, setPriority } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import sharp from 'sharp';
 import { loadConfig } from '../config.js';
-import { FACE_API_MODEL_DIR } from '../main.js';
+import { FACE_API_MODEL_DIR, TEMPLATE_ASSET_ROOTS } from '../main.js';
+import { parseEffectFields } from '../http/routes/effects-schema.js';
+import { readTemplateDefinitions } from '../templates/load.js';
 import { multipartBody, type PreparedBody } from '../loadtest/multipart.js';
-import { measureFloor } from './floor.js';
+import { measureEffectFloor, measureFloor, type FloorOptions, type FloorResult } from './floor.js';
 import { measureWarmUp, runLevel, timedRequest, type LevelResult } from './http-levels.js';
 import { startServerProcess } from './server-process.js';
 import { randomBytes } from 'node:crypto';
 
 /**
- * `npm run bench`: the floor (decode + detect + landmarks in-process, one thread), then the
- * service over HTTP (`node dist/server.js`) at several concurrencies, the 12 MP phone-photo case
+ * `npm run bench`: the floor (decode + detect + landmarks in-process, one thread; with --effect
+ * also the effect's floor), then the service over HTTP (`node dist/server.js`) at several concurrencies, the 12 MP phone-photo case
  * for peak memory, and the warm-up figure. Settings come from the same env as the service
  * (POOL_SIZE, DETECT_MAX_SIDE, …), so the floor and the server measure the same work.
  * Prints figures; asserts nothing.
@@ -55,17 +57,33 @@ console.log(`settings: MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? 2} POO
   `MAX_CONCURRENT_UPLOADS=${config.maxConcurrentUploads} DETECT_MAX_SIDE=${config.detectMaxSide} ` +
   `SHARP_CONCURRENCY=${config.sharpConcurrency} UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? 'default'}`);
 
-// 1. The floor (skippable while tuning memory; the ratios then read NaN).
-const floor = args['skip-floor'] ? { backend: '-', simd: false, decodeMs: NaN, detectMs: NaN, totalMs: NaN, cpuMs: NaN, samples: 0 } : await measureFloor({
+// 1. The floor (skippable while tuning memory; the ratios then read NaN), and with --effect the
+//    effect floor: the same effect run in-process (the bench posts no fields: the defaults).
+const floorOptions: FloorOptions = {
   images: photos, detectMaxSide: config.detectMaxSide, backend: config.tfjsBackend, modelDir: FACE_API_MODEL_DIR,
   minFaceScore: config.minFaceScore, maxFaces: config.maxFaces, rounds: Number(args.rounds),
-});
+};
+const skipped: FloorResult = { backend: '-', simd: false, decodeMs: NaN, detectMs: NaN, totalMs: NaN, cpuMs: NaN, samples: 0 };
+const floor = args['skip-floor'] ? skipped : await measureFloor(floorOptions);
 const workers = Math.min(config.poolSize, cpu.length);
 const floorRps = (workers * 1000) / floor.totalMs;
 console.log(`\nfloor (${floor.backend}${floor.simd ? '+simd' : ''}, ${floor.samples} images, one thread, no HTTP): ` +
   `decode ${f1(floor.decodeMs)} ms + detect/landmarks ${f1(floor.detectMs)} ms = ${f1(floor.totalMs)} ms per image ` +
   `(CPU ${f1(floor.cpuMs)} ms per image)`);
 console.log(`best possible: ${workers} worker(s) × ${f1(1000 / floor.totalMs)} = ${f1(floorRps)} req/s`);
+const effectFloor = args['skip-floor'] || !args.effect ? skipped : await measureEffectFloor(floorOptions, {
+  template: args.effect,
+  definitions: readTemplateDefinitions(resolve(import.meta.dirname, '..', '..', config.templatesDir)),
+  assetRoots: TEMPLATE_ASSET_ROOTS,
+  params: parseEffectFields({}, undefined, { maxSize: config.effectMaxSize, defaultSize: config.effectDefaultSize }),
+  effectMinFacePx: config.effectMinFacePx,
+});
+const effectFloorRps = (workers * 1000) / effectFloor.totalMs;
+if (args.effect) {
+  console.log(`effect floor (effects/${args.effect}, same images, defaults, in-process): decode ${f1(effectFloor.decodeMs)} ms + ` +
+    `detect/composite/encode ${f1(effectFloor.detectMs)} ms = ${f1(effectFloor.totalMs)} ms per image (CPU ${f1(effectFloor.cpuMs)} ms) ` +
+    `→ best possible ${f1(effectFloorRps)} req/s`);
+}
 
 // 2. The service over HTTP.
 const server = await startServerProcess({
@@ -82,7 +100,9 @@ try {
   console.log(`warm-up: first request after /readyz ${f0(warm.firstMs)} ms (status ${warm.firstStatus}), ` +
     `steady ${f0(warm.steadyMs)} ms → ${(warm.firstMs / warm.steadyMs).toFixed(2)} × steady`);
 
-  const endpoints: { path: string; label: string }[] = [{ path: '/v1/landmarks', label: 'landmarks' }];
+  const endpoints: { path: string; label: string; floor: FloorResult; floorRps: number }[] = [
+    { path: '/v1/landmarks', label: 'landmarks', floor, floorRps },
+  ];
   if (!args.effect) {
     console.log('effect endpoint: skipped (no --effect <id> given)');
   } else {
@@ -93,7 +113,7 @@ try {
     if (probe.status === 404 || probe.status === 405) {
       console.log(`effect endpoint: skipped (the server has no route POST ${path}: ${probe.status} ${probe.code ?? ''})`);
     } else {
-      endpoints.push({ path, label: `effects/${args.effect}` });
+      endpoints.push({ path, label: `effects/${args.effect}`, floor: effectFloor, floorRps: effectFloorRps });
     }
   }
 
@@ -102,7 +122,7 @@ try {
     console.log(`\n${header}`);
     for (const concurrency of levels) {
       const level = await runLevel(server, endpoint.path, bodies, concurrency, durationMs, headers);
-      printLevel(endpoint.label, level, floorRps);
+      printLevel(endpoint.label, level, endpoint.floor, endpoint.floorRps);
     }
   }
 
@@ -117,7 +137,7 @@ try {
     console.log(`\n12 MP phone photo (${(phone.length / 1e6).toFixed(1)} MB), 64 clients:`);
     console.log(header);
     const level = await runLevel(server, '/v1/landmarks', phoneBody, 64, durationMs, headers);
-    printLevel('landmarks 12MP', level, floorRps);
+    printLevel('landmarks 12MP', level, floor, floorRps);
   }
   console.log(`\nserver VmHWM (peak RSS over the whole run): ${f0(server.memory().hwmMb)} MB`);
 } finally {
@@ -125,13 +145,14 @@ try {
 }
 
 /**
- * ÷floor compares wall-clock throughput and is what the targets are about; on a machine shared
- * with other work it swings with their load. CPU÷floor compares the CPU the server spent per
+ * ÷floor compares wall-clock throughput and is what the targets are about (for an effect, against
+ * the effect floor: the same effect's work in-process); on a machine shared with other work it
+ * swings with their load. CPU÷floor compares the CPU the server spent per
  * answered request with the CPU the floor spent per image: it shows the service's own overhead
  * (HTTP, multipart, hand-off, shed 503s) independently of what else runs.
  */
-function printLevel(label: string, level: LevelResult, floorReqS: number): void {
-  const floorCpuMs = floor.cpuMs;
+function printLevel(label: string, level: LevelResult, floorOf: FloorResult, floorReqS: number): void {
+  const floorCpuMs = floorOf.cpuMs;
   const s = level.summary;
   const l = s.okLatency;
   const statuses = Object.entries({ ...s.statuses, ...s.errors }).map(([k, v]) => `${k}:${v}`).join(' ');
