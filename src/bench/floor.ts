@@ -58,10 +58,14 @@ async function timed(options: FloorOptions, model: FaceModel, work: (image: Uint
       const ledger = new WipeLedger();
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
-      const decode = await work(image, ledger);
+      let decode: number;
+      try {
+        decode = await work(image, ledger);
+      } finally {
+        ledger.wipeAll(); // also when a photo does not suit the effect and runEffect throws
+      }
       const total = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
-      ledger.wipeAll();
       if (round < 0) continue;
       cpuMicros += cpu.user + cpu.system;
       decodeMs += decode;
