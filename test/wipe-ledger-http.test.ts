@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isZeroed, type Wipeable } from '../src/privacy/wipe-ledger.js';
+import { isZeroed, type LedgerObserver, type Wipeable, type WipeLedger } from '../src/privacy/wipe-ledger.js';
 import { notImages, phonePhoto, pngBomb, truncated } from './corpus.js';
 import { readSample } from './samples.js';
 import { authHeaders, postImage, startTestService, TEST_API_KEY, type TestService } from './service.js';
@@ -9,15 +9,26 @@ import { authHeaders, postImage, startTestService, TEST_API_KEY, type TestServic
  * The wipe proof over HTTP: every buffer the request's ledger owned (upload chunks, the owned
  * upload buffer, decoded pixels) is all zeros once the response has finished or the connection
  * closed — on success and on every error path. The ledger must also have seen at least as many
- * bytes as the client sent, otherwise "all zero" would be vacuous.
+ * bytes as the client sent, otherwise "all zero" would be vacuous. Buffers the ledger released
+ * early (raw body chunks, zeroed when the upload stage ends) count with the ledger's own; the
+ * observer keeps them, so they are checked again at the end.
  */
 
 class Wipes {
   private readonly seen: (readonly Wipeable[])[] = [];
+  /** Per request: the buffers released before the end, and those wiped at the end. */
+  readonly split: { released: Wipeable[]; wiped: readonly Wipeable[] }[] = [];
+  private readonly released = new Map<WipeLedger, Wipeable[]>();
   private waiters: (() => void)[] = [];
-  readonly observer = {
-    onWiped: (buffers: readonly Wipeable[]): void => {
-      this.seen.push(buffers);
+  readonly observer: LedgerObserver = {
+    onReleased: (buffers, ledger): void => {
+      this.released.set(ledger, [...(this.released.get(ledger) ?? []), ...buffers]);
+    },
+    onWiped: (buffers, ledger): void => {
+      const released = this.released.get(ledger) ?? [];
+      this.released.delete(ledger);
+      this.split.push({ released, wiped: buffers });
+      this.seen.push([...released, ...buffers]);
       for (const wake of this.waiters.splice(0)) wake();
     },
   };
@@ -79,6 +90,21 @@ describe('wipe ledger over HTTP', () => {
     await expectWiped(buffers, photo.length);
     // The owned upload buffer is among them: one buffer at least as large as the photo.
     expect(buffers.some((b) => b.byteLength >= photo.length)).toBe(true);
+  });
+
+  it('the raw body chunks are zeroed and let go when the upload ends, not held to the response', async () => {
+    const photo = readSample(5);
+    const index = wipes.count;
+    const { status } = await post(photo);
+    expect(status).toBe(200);
+    const { released, wiped } = wipes.split[index]!;
+    // Released before the end: at least the whole photo's bytes, as Node's body chunks (≤ 64 KiB).
+    expect(byteLength(released)).toBeGreaterThanOrEqual(photo.length);
+    expect(released.every((b) => b.byteLength <= 64 * 1024)).toBe(true);
+    expect(released.every(isZeroed)).toBe(true);
+    // The ledger no longer held them at the end: what it wiped then is the owned buffer and pixels.
+    expect(wiped.some((b) => released.includes(b))).toBe(false);
+    expect(wiped.some((b) => b.byteLength >= photo.length)).toBe(true);
   });
 
   const failures: [string, () => Promise<Uint8Array>, number, string, string?][] = [

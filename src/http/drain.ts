@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errors } from '../errors.js';
-import type { LedgerObserver, Wipeable } from '../privacy/wipe-ledger.js';
+import type { LedgerObserver, Wipeable, WipeLedger } from '../privacy/wipe-ledger.js';
 import type { ServiceState } from './service-state.js';
 import { onResponseEnd } from './response-end.js';
 
@@ -50,9 +50,12 @@ export function createDrain(state: ServiceState, inner: LedgerObserver = {}): Dr
       next();
     },
     ledgerObserver: {
-      onWiped(buffers: readonly Wipeable[]) {
+      onWiped(buffers: readonly Wipeable[], ledger: WipeLedger) {
         wiped++;
-        inner.onWiped?.(buffers);
+        inner.onWiped?.(buffers, ledger);
+      },
+      onReleased(buffers: readonly Wipeable[], ledger: WipeLedger) {
+        inner.onReleased?.(buffers, ledger);
       },
     },
     inFlight: () => inFlight,

@@ -98,12 +98,15 @@ export function uploadImage(options: UploadOptions): RequestHandler {
       return;
     }
     active++;
+    const body = rawBody(ledger);
     let finished = false;
     let idle: NodeJS.Timeout | undefined;
     const done = (error?: unknown): void => {
       if (finished) return;
       finished = true;
       active--;
+      // The file is in the owned buffer now (or refused): the raw chunks are not needed any more.
+      body.release();
       clearTimeout(idle);
       req.off('data', touch);
       if (error) {
@@ -131,21 +134,43 @@ export function uploadImage(options: UploadOptions): RequestHandler {
     res.once('close', () => done(errors.requestTimeout()));
     parse(req, res, (error?: unknown) => done(error));
     // After parse(): busboy's pipe listener sees each chunk first; this one only registers it.
-    trackBody(req, ledger);
+    req.on('data', body.onChunk);
   };
+}
+
+interface RawBody {
+  onChunk(chunk: Buffer): void;
+  /** Zeroes and lets go of the chunks so far; later chunks are zeroed as they arrive. */
+  release(): void;
 }
 
 /**
  * Every raw body chunk (a copy Node made of its socket buffer) is registered with the ledger:
  * it holds multipart framing and file bytes, including bytes multer never hands to the storage
  * engine — a second file, a file in the wrong field, everything past the size limit (drained).
+ * They are zeroed and let go when the upload stage ends rather than with the response, so a
+ * request waiting for a worker does not also hold a second copy of its photo.
  */
-function trackBody(req: Request, ledger: WipeLedger): void {
-  req.on('data', (chunk: Buffer) => ledger.track(chunk));
+function rawBody(ledger: WipeLedger): RawBody {
+  let held: Buffer[] | undefined = [];
+  return {
+    onChunk(chunk) {
+      if (held) held.push(ledger.track(chunk));
+      else ledger.release([chunk]);
+    },
+    release() {
+      if (!held) return;
+      ledger.release(held);
+      held = undefined;
+    },
+  };
 }
 
-/** A body the route refuses unread is still read, so that its chunks are tracked and zeroed. */
+/**
+ * A body the route refuses unread is still read, so that its chunks are zeroed; nothing reads
+ * them, so each is zeroed (and let go) as it arrives.
+ */
 function discardBody(req: Request, ledger: WipeLedger): void {
-  trackBody(req, ledger);
+  req.on('data', (chunk: Buffer) => ledger.release([chunk]));
   req.resume();
 }

@@ -72,4 +72,33 @@ describe('zero / isZeroed', () => {
     zero(ab);
     expect(isZeroed(ab)).toBe(true);
   });
+
+  it('release zeroes buffers at once, stops holding them and tells the observer', () => {
+    const released: (readonly Wipeable[])[] = [];
+    const wiped: (readonly Wipeable[])[] = [];
+    const ledger = new WipeLedger({
+      onReleased: (buffers, from) => { expect(from).toBe(ledger); released.push(buffers); },
+      onWiped: (buffers) => wiped.push(buffers),
+    });
+    const chunkA = ledger.track(filled(8));
+    const kept = ledger.track(filled(16));
+    const chunkB = ledger.track(filled(8));
+    const untracked = filled(4);
+    ledger.release([chunkA, chunkB, untracked]);
+    expect([chunkA, chunkB, untracked].every(isZeroed)).toBe(true);
+    expect(isZeroed(kept)).toBe(false);
+    expect(released).toEqual([[chunkA, chunkB, untracked]]);
+    ledger.wipeAll();
+    // Only what was still held is wiped at the end.
+    expect(wiped).toEqual([[kept]]);
+    expect(isZeroed(kept)).toBe(true);
+  });
+
+  it('release after the ledger closed still zeroes', () => {
+    const ledger = new WipeLedger();
+    ledger.wipeAll();
+    const late = filled(12);
+    ledger.release([late]);
+    expect(isZeroed(late)).toBe(true);
+  });
 });

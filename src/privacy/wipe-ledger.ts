@@ -11,7 +11,9 @@ export type Wipeable = Uint8Array | ArrayBuffer;
 
 export interface LedgerObserver {
   /** Called once per ledger after it wiped everything; tests use it to prove the wipe. */
-  onWiped?(buffers: readonly Wipeable[]): void;
+  onWiped?(buffers: readonly Wipeable[], ledger: WipeLedger): void;
+  /** Called each time buffers are zeroed and let go before the end (see `release`). */
+  onReleased?(buffers: readonly Wipeable[], ledger: WipeLedger): void;
 }
 
 export class WipeLedger {
@@ -30,6 +32,23 @@ export class WipeLedger {
     return buffer;
   }
 
+  /**
+   * Zeroes `buffers` now and stops holding them, for data the request no longer needs before it
+   * ends (raw body chunks once the upload has been copied out): memory is then not held for the
+   * whole request. Buffers the ledger never tracked are zeroed all the same.
+   */
+  release(buffers: readonly Wipeable[]): void {
+    if (buffers.length === 0) return;
+    for (const buffer of buffers) zero(buffer);
+    if (!this.closed) {
+      const gone = new Set(buffers);
+      let kept = 0;
+      for (const buffer of this.buffers) if (!gone.has(buffer)) this.buffers[kept++] = buffer;
+      this.buffers.length = kept;
+    }
+    this.observer.onReleased?.(buffers, this);
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -40,7 +59,7 @@ export class WipeLedger {
     this.closed = true;
     for (const buffer of this.buffers) zero(buffer);
     const wiped = this.buffers.splice(0);
-    this.observer.onWiped?.(wiped);
+    this.observer.onWiped?.(wiped, this);
   }
 }
 
