@@ -35,6 +35,9 @@ class Wipes {
 
   get count(): number { return this.seen.length; }
 
+  /** Buffers released so far by ledgers not wiped yet (requests still under way). */
+  releasedSoFar(): Wipeable[] { return [...this.released.values()].flat(); }
+
   /** Waits for the ledger after `index` (the next request's) and returns its buffers. */
   async after(index: number): Promise<readonly Wipeable[]> {
     while (this.seen.length <= index) await new Promise<void>((resolve) => this.waiters.push(resolve));
@@ -135,6 +138,27 @@ describe('wipe ledger over HTTP', () => {
     expect(res.status).toBe(400);
     expect((await res.json() as { code: string }).code).toBe('too_many_files');
     await expectWiped(await wipes.after(index), a.length + b.length);
+  });
+
+  it('chunks already copied into the upload buffer are zeroed and let go while the upload still arrives', async () => {
+    const photo = readSample(6);
+    const { body, boundary } = multipart([{ field: 'image', bytes: photo }]);
+    const index = wipes.count;
+    const { port } = new URL(svc.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(`POST /v1/landmarks HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TEST_API_KEY}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${body.length}\r\n\r\n`);
+    // Three pieces, a pause after each: a chunk is looked at again whenever a later one arrives.
+    for (const [from, to] of [[0, 100_000], [100_000, 200_000], [200_000, 250_000]] as const) {
+      await new Promise<void>((resolve) => socket.write(body.subarray(from, to), () => resolve()));
+      await settle();
+    }
+    expect(wipes.count).toBe(index); // still uploading
+    const released = wipes.releasedSoFar();
+    expect(byteLength(released)).toBeGreaterThanOrEqual(64 * 1024);
+    expect(released.every(isZeroed)).toBe(true);
+    socket.destroy();
+    await expectWiped(await wipes.after(index), 250_000 - 400);
   });
 
   it('client disconnecting mid-upload: what arrived is tracked and zeroed', async () => {

@@ -3,7 +3,7 @@ import multer from 'multer';
 import { AppError, errors } from '../errors.js';
 import { memoryStorage } from './memory-storage.js';
 import { scopeOf } from './request-scope.js';
-import type { WipeLedger } from '../privacy/wipe-ledger.js';
+import { isZeroed, type WipeLedger } from '../privacy/wipe-ledger.js';
 
 export interface UploadOptions {
   readonly maxUploadBytes: number;
@@ -148,15 +148,25 @@ interface RawBody {
  * Every raw body chunk (a copy Node made of its socket buffer) is registered with the ledger:
  * it holds multipart framing and file bytes, including bytes multer never hands to the storage
  * engine — a second file, a file in the wrong field, everything past the size limit (drained).
- * They are zeroed and let go when the upload stage ends rather than with the response, so a
- * request waiting for a worker does not also hold a second copy of its photo.
+ * The storage engine zeroes the file bytes it has copied out of them (busboy hands it views of
+ * these chunks), so a chunk that reads all zeros holds nothing any more and is let go at once;
+ * the rest (multipart framing, bytes never handed to the storage) are zeroed and let go when the
+ * upload stage ends. Either way a request does not hold a second copy of its photo for long.
  */
 function rawBody(ledger: WipeLedger): RawBody {
   let held: Buffer[] | undefined = [];
   return {
     onChunk(chunk) {
-      if (held) held.push(ledger.track(chunk));
-      else ledger.release([chunk]);
+      if (!held) {
+        ledger.release([chunk]);
+        return;
+      }
+      held.push(ledger.track(chunk));
+      const empty = held.filter(isZeroed);
+      if (empty.length > 0) {
+        ledger.release(empty);
+        held = held.filter((c) => !empty.includes(c));
+      }
     },
     release() {
       if (!held) return;

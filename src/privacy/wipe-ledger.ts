@@ -71,9 +71,15 @@ export function zero(buffer: Wipeable): void {
   }
 }
 
+const ZEROES = new Uint8Array(64 * 1024);
+
 /** True when every byte is zero (or the buffer was transferred away and is empty here). */
 export function isZeroed(buffer: Wipeable): boolean {
   const view = buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : buffer;
-  for (let i = 0; i < view.length; i++) if (view[i] !== 0) return false;
+  // Compared natively, 64 KiB at a time: this runs on every upload chunk (see http/upload.ts).
+  for (let at = 0; at < view.length; at += ZEROES.length) {
+    const part = view.subarray(at, at + ZEROES.length);
+    if (Buffer.compare(part, ZEROES.subarray(0, part.length)) !== 0) return false;
+  }
   return true;
 }
