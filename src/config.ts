@@ -31,6 +31,8 @@ export interface Config {
   readonly maxInFlight: number;
   /** Uploads being received at once; beyond it: 503 overloaded before buffering anything. */
   readonly maxConcurrentUploads: number;
+  /** Upper bound of the Retry-After of 503 overloaded (it follows the load; see http/retry-after.ts). */
+  readonly retryAfterMaxS: number;
   /** Deadline for one request from admission to the answer. */
   readonly requestTimeoutMs: number;
   /** Time a client has to send all request headers. */
@@ -247,6 +249,7 @@ export function loadConfig(env: Env = process.env): Config {
     // Each worker holds one running job plus QUEUE_DEPTH waiting ones.
     maxInFlight: r.int('MAX_IN_FLIGHT', poolSize * (1 + queueDepth), 1, 100_000),
     maxConcurrentUploads: r.int('MAX_CONCURRENT_UPLOADS', Math.max(8, poolSize * (1 + queueDepth) * 2), 1, 100_000),
+    retryAfterMaxS: r.int('RETRY_AFTER_MAX_S', 10, 1, 3600),
     requestTimeoutMs,
     headersTimeoutMs: r.int('HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
     bodyTimeoutMs: r.int('BODY_TIMEOUT_MS', 60_000, 100, 3_600_000),

@@ -48,6 +48,30 @@ describe('saturation', () => {
     expect(poolOf(svc).stats().queued).toBe(0);
   });
 
+  it('under sustained overload Retry-After grows with the load, up to RETRY_AFTER_MAX_S', async () => {
+    // One slot; five clients that knock again at once (ignoring Retry-After) for three seconds.
+    svc = await startTestService({ POOL_SIZE: '1', QUEUE_DEPTH: '0', RETRY_AFTER_MAX_S: '7' });
+    const photo = readSample(1);
+    const advised: number[] = [];
+    let ok = 0;
+    const end = Date.now() + 3000;
+    await Promise.all(Array.from({ length: 5 }, async () => {
+      while (Date.now() < end) {
+        const res = await postImage(`${svc!.url}/v1/landmarks`, photo).catch(() => undefined);
+        if (!res) continue; // a refused client still sending can see the connection close
+        const body = await res.json() as Problem;
+        if (res.status === 200) ok++;
+        else if (body.code === 'overloaded') advised.push(Number(res.headers.get('retry-after')));
+      }
+    }));
+    expect(ok).toBeGreaterThan(0);
+    expect(advised.length).toBeGreaterThan(20);
+    expect(advised.every((s) => Number.isInteger(s) && s >= 1 && s <= 7)).toBe(true);
+    // The first refusals come before any slot was released (1 s); the last ones at the bound.
+    expect(advised[0]).toBe(1);
+    expect(advised.at(-1)).toBe(7);
+  });
+
   it('answers /healthz and /readyz while every worker is busy and the queue is full', async () => {
     svc = await startTestService({ POOL_SIZE: '1', QUEUE_DEPTH: '2' });
     const pool = poolOf(svc);

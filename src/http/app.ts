@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps): Express {
   }));
 
   // Every image route: ready → scope (ledger, deadline) → upload into memory → admission.
-  const admission = createAdmission(config.maxInFlight);
+  const admission = createAdmission(config.maxInFlight, config.retryAfterMaxS);
   const whenReady = (_req: Request, _res: Response, next: NextFunction): void => {
     next(state.phase === 'ready' && state.detector ? undefined : errors.notReady());
   };
@@ -105,6 +105,7 @@ export function createApp(deps: AppDeps): Express {
       maxConcurrentUploads: config.maxConcurrentUploads,
       bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
       maxFields: 8,
+      overloaded: admission.overloaded,
     }),
     admission.middleware,
   ];

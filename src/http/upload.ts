@@ -11,6 +11,8 @@ export interface UploadOptions {
   readonly bodyIdleTimeoutMs: number;
   /** Non-file form fields the route accepts (effects take format, quality, …). */
   readonly maxFields: number;
+  /** The 503 for a request refused because every upload slot is taken. */
+  readonly overloaded: () => AppError;
 }
 
 /** multer/busboy failures are all caused by the client's body: each becomes a 4xx. */
@@ -94,7 +96,7 @@ export function uploadImage(options: UploadOptions): RequestHandler {
     if (active >= options.maxConcurrentUploads) {
       res.set('Connection', 'close');
       discardBody(req, ledger);
-      next(errors.overloaded(1));
+      next(options.overloaded());
       return;
     }
     active++;
