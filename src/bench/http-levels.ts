@@ -12,6 +12,9 @@ export interface LevelResult {
   readonly hwmMb: number;
   /** Server CPU time (all threads) during the level divided by its 2xx answers, in ms. */
   readonly cpuMsPerOk: number;
+  /** CPU used during the level, in % of one core: the server's, and this load generator's. */
+  readonly serverCpuPct: number;
+  readonly generatorCpuPct: number;
 }
 
 /** One closed-loop level against the running server, with its memory sampled throughout. */
@@ -21,6 +24,7 @@ export async function runLevel(
 ): Promise<LevelResult> {
   let peakRssMb = server.memory().rssMb;
   const cpuBefore = server.cpuMs();
+  const generatorBefore = process.cpuUsage();
   const sampler = setInterval(() => { peakRssMb = Math.max(peakRssMb, server.memory().rssMb); }, 100);
   try {
     const run = await runClosedLoop({
@@ -28,9 +32,13 @@ export async function runLevel(
     });
     peakRssMb = Math.max(peakRssMb, server.memory().rssMb);
     const ok = run.samples.filter((x) => x.status >= 200 && x.status < 300).length;
+    const serverCpuMs = server.cpuMs() - cpuBefore;
+    const generator = process.cpuUsage(generatorBefore);
     return {
       concurrency, summary: summarise(run.samples, run.durationMs), peakRssMb, hwmMb: server.memory().hwmMb,
-      cpuMsPerOk: (server.cpuMs() - cpuBefore) / ok,
+      cpuMsPerOk: serverCpuMs / ok,
+      serverCpuPct: (100 * serverCpuMs) / run.durationMs,
+      generatorCpuPct: (100 * (generator.user + generator.system)) / 1000 / run.durationMs,
     };
   } finally {
     clearInterval(sampler);

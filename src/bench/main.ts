@@ -93,7 +93,7 @@ const server = await startServerProcess({
 console.log(`\nserver pid ${server.pid} ready after ${f0(server.readyAfterMs)} ms, RSS ${f0(server.memory().rssMb)} MB idle`);
 /** Every level's result, for the ratios against both floors at the end (the 12 MP level uses another photo). */
 const rows: { label: string; level: LevelResult; kind: 'landmarks' | 'effect' }[] = [];
-const header = 'endpoint             conc   req/s  ok/s  ÷floor   p50    p95    p99    p99/p50  statuses              peakRSS  CPUms/ok  CPU÷floor';
+const header = 'endpoint             conc   req/s  ok/s  ÷floor   p50    p95    p99    p99/p50  statuses              peakRSS  CPUms/ok  CPU÷floor  CPU% server/loadgen';
 // The load generator shares the cores with the server: below the server's priority, the figures
 // measure the server rather than the contest between the two (the floor above ran at normal priority).
 let niced = true;
@@ -168,7 +168,9 @@ if (!args['skip-floor'] && rows.length > 0) {
  * the effect floor: the same effect's work in-process); on a machine shared with other work it
  * swings with their load. CPU÷floor compares the CPU the server spent per
  * answered request with the CPU the floor spent per image: it shows the service's own overhead
- * (HTTP, multipart, hand-off, shed 503s) independently of what else runs.
+ * (HTTP, multipart, hand-off, shed 503s) independently of what else runs. CPU% is the CPU the
+ * server and this load generator used during the level, in % of one core (the machine has
+ * cores × 100): what the server did not get went to the generator, or to other tenants.
  */
 function printLevel(label: string, level: LevelResult, floorOf: FloorResult, floorReqS: number): void {
   const floorCpuMs = floorOf.cpuMs;
@@ -180,5 +182,6 @@ function printLevel(label: string, level: LevelResult, floorOf: FloorResult, flo
     (s.okThroughput / floorReqS).toFixed(2).padStart(7), f0(l.p50).padStart(6), f0(l.p95).padStart(6), f0(l.p99).padStart(6),
     (l.p99 / l.p50).toFixed(2).padStart(8), ` ${statuses}`.padEnd(22), `${f0(level.peakRssMb)} MB`.padStart(8),
     f0(level.cpuMsPerOk).padStart(9), (floorCpuMs / level.cpuMsPerOk).toFixed(2).padStart(10),
+    `${f0(level.serverCpuPct)}/${f0(level.generatorCpuPct)}`.padStart(11),
   ].join(' '));
 }
