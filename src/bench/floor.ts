@@ -1,3 +1,4 @@
+import { createDetectorPool } from '../faces/detector-pool.js';
 import { loadFaceModel, type FaceModel } from '../faces/face-model.js';
 import type { BackendChoice } from '../faces/protocol.js';
 import { decodeToMaxSide } from '../pipeline/decode.js';
@@ -114,4 +115,48 @@ export async function measureEffectFloor(options: FloorOptions, effect: EffectFl
     }, { deadline: Date.now() + 60_000, signal, ledger, timings });
     return timings.decode ?? 0;
   });
+}
+
+export interface ParallelFloorResult {
+  readonly workers: number;
+  readonly clients: number;
+  /** Images per second through the pool, and in total `images` over `seconds`. */
+  readonly perSecond: number;
+  readonly images: number;
+}
+
+/**
+ * A diagnostic next to the floor: the same decode + detection through the service's own worker
+ * pool (`workers` threads), `2 × workers` loops at once, in this process, no HTTP. Over the
+ * floor × workers it shows how far this machine's cores scale for this work (shared caches,
+ * memory bandwidth, other tenants); the service over it shows what HTTP itself costs.
+ */
+export async function measureParallelFloor(options: FloorOptions, workers: number): Promise<ParallelFloorResult> {
+  const pool = await createDetectorPool({
+    backend: options.backend, modelDir: options.modelDir, minFaceScore: options.minFaceScore, maxFaces: options.maxFaces,
+    size: workers, queueDepth: 2,
+  });
+  const clients = 2 * workers;
+  const perClient = Math.max(1, Math.round((options.images.length * options.rounds) / clients) * workers);
+  const run = async (client: number, count: number): Promise<void> => {
+    for (let i = 0; i < count; i++) {
+      const ledger = new WipeLedger();
+      try {
+        const decoded = await decodeToMaxSide(options.images[(client + i * clients) % options.images.length]!, options.detectMaxSide, LIMITS, ledger);
+        await pool.detect({ pixels: decoded.pixels, width: decoded.width, height: decoded.height, deadline: Date.now() + 60_000 });
+      } finally {
+        ledger.wipeAll();
+      }
+    }
+  };
+  try {
+    // One untimed pass per client, then the timed ones.
+    await Promise.all(Array.from({ length: clients }, (_, c) => run(c, 1)));
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: clients }, (_, c) => run(c, perClient)));
+    const seconds = (performance.now() - t0) / 1000;
+    return { workers, clients, perSecond: (clients * perClient) / seconds, images: clients * perClient };
+  } finally {
+    await pool.close();
+  }
 }

@@ -11,7 +11,7 @@ import { FACE_API_MODEL_DIR, TEMPLATE_ASSET_ROOTS } from '../main.js';
 import { parseEffectFields } from '../http/routes/effects-schema.js';
 import { readTemplateDefinitions } from '../templates/load.js';
 import { multipartBody, type PreparedBody } from '../loadtest/multipart.js';
-import { measureEffectFloor, measureFloor, type EffectFloorOptions, type FloorOptions, type FloorResult } from './floor.js';
+import { measureEffectFloor, measureFloor, measureParallelFloor, type EffectFloorOptions, type FloorOptions, type FloorResult } from './floor.js';
 import { measureWarmUp, runLevel, timedRequest, type LevelResult } from './http-levels.js';
 import { startServerProcess } from './server-process.js';
 import { randomBytes } from 'node:crypto';
@@ -71,6 +71,11 @@ console.log(`\nfloor (${floor.backend}${floor.simd ? '+simd' : ''}, ${floor.samp
   `decode ${f1(floor.decodeMs)} ms + detect/landmarks ${f1(floor.detectMs)} ms = ${f1(floor.totalMs)} ms per image ` +
   `(CPU ${f1(floor.cpuMs)} ms per image)`);
 console.log(`best possible: ${workers} worker(s) × ${f1(1000 / floor.totalMs)} = ${f1(floorRps)} req/s`);
+const parallel = args['skip-floor'] ? undefined : await measureParallelFloor(floorOptions, workers);
+if (parallel) {
+  console.log(`parallel floor (diagnostic: the same work through the service's worker pool, ${parallel.clients} loops, no HTTP): ` +
+    `${f1(parallel.perSecond)} images/s = ${(parallel.perSecond / floorRps).toFixed(2)} × best possible`);
+}
 const effectFloorOptions = (template: string): EffectFloorOptions => ({
   template,
   definitions: readTemplateDefinitions(resolve(import.meta.dirname, '..', '..', config.templatesDir)),
@@ -161,6 +166,11 @@ if (!args['skip-floor'] && rows.length > 0) {
   console.log('against the mean of both floors:');
   console.log(header);
   for (const row of rows) printLevel(row.label, row.level, floors[row.kind], (workers * 1000) / floors[row.kind].totalMs);
+  if (parallel) {
+    const landmarkRows = rows.filter((r) => r.kind === 'landmarks');
+    console.log(`landmarks ok/s ÷ parallel floor (${f1(parallel.perSecond)}/s, before the levels): ` +
+      landmarkRows.map((r) => `${r.level.concurrency} clients ${(r.level.summary.okThroughput / parallel.perSecond).toFixed(2)}`).join(', '));
+  }
 }
 
 /**
