@@ -19,14 +19,13 @@ RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev && npm cache clean --
 FROM node:20-bookworm-slim
 # The same native environment as `npm start`: no libvips temp files, no fontconfig cache;
 # glibc fills freed heap blocks with a pattern (MALLOC_PERTURB_) so freed image memory is
-# wiped, with its per-thread cache off (tcache blocks are not perturbed), blocks of 128 KiB and
-# more mmapped and handed back on free (a fixed mmap_threshold), and two malloc arenas
+# wiped, with its per-thread cache off (tcache blocks are not perturbed), and two malloc arenas
 # (MALLOC_ARENA_MAX) to bound the peak RSS of libvips' threads.
 ENV NODE_ENV=production \
     PORT=8080 \
     MALLOC_PERTURB_=165 \
     MALLOC_ARENA_MAX=2 \
-    GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.mmap_threshold=131072 \
+    GLIBC_TUNABLES=glibc.malloc.tcache_count=0 \
     VIPS_DISC_THRESHOLD=1000gb \
     TMPDIR=/nonexistent/mayfly-no-disk \
     HOME=/nonexistent/mayfly-no-disk \

@@ -11,7 +11,7 @@ import { START_NODE_FLAGS } from '../src/bench/server-process.js';
  */
 const ROOT = join(import.meta.dirname, '..');
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
-const GLIBC = { MALLOC_PERTURB_: '165', MALLOC_ARENA_MAX: '2', GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0:glibc.malloc.mmap_threshold=131072' };
+const GLIBC = { MALLOC_PERTURB_: '165', MALLOC_ARENA_MAX: '2', GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0' };
 
 function npmStart(): { env: Record<string, string>; flags: string[] } {
   const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start!;

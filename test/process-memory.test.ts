@@ -31,9 +31,7 @@ import { authHeaders, TEST_API_KEY } from './service.js';
  *   MALLOC_PERTURB_ 140–350 KiB of 3 × 300 KiB decoded pixels remained; with it none, except
  *   blocks of up to 1032 bytes that glibc keeps in its per-thread tcache (not perturbed): two
  *   960-byte PNG rows per image stayed until reused (at most 7 blocks per size and thread);
- *   GLIBC_TUNABLES=glibc.malloc.tcache_count=0 removes that too; its mmap_threshold=131072 (fixed,
- *   not raised by glibc as large blocks are freed) hands blocks of 128 KiB and more back to the
- *   kernel on free (chosen for peak RSS; it also means they are not left in the heap);
+ *   GLIBC_TUNABLES=glibc.malloc.tcache_count=0 removes that too;
  * - the JSON answer (landmarks) is a V8 string and cannot be zeroed.
  */
 

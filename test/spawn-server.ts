@@ -42,7 +42,7 @@ export async function spawnServer(options: {
     // and the test key with limits no test reaches.
     MALLOC_PERTURB_: '165',
     MALLOC_ARENA_MAX: '2',
-    GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0:glibc.malloc.mmap_threshold=131072',
+    GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0',
     ...TEST_ENV,
     TFJS_BACKEND: 'wasm',
     POOL_SIZE: '1',
