@@ -81,9 +81,8 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   // The node flags and glibc settings of `npm start`: freed memory overwritten with tcache off, and
   // two malloc arenas so libvips' threads do not each keep their own fragmented arena (measured:
   // −100 MB peak RSS).
-  // The server logs at its default level, as in production, to /dev/null: read through a pipe by
-  // this (busy, niced) process, its synchronous log writes blocked whenever the pipe was full
-  // (measured: 0.6 ms of the main thread per request at 64 clients).
+  // The server logs at its default level, as in production, to /dev/null: its log writes are
+  // synchronous, and a stdout pipe read by this busy, niced process could fill and stall them.
   const port = await freePort();
   const child = spawn(process.execPath, [...START_NODE_FLAGS, SERVER], {
     env: { MALLOC_PERTURB_: '165', MALLOC_ARENA_MAX: '2', GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0', ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
