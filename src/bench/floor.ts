@@ -120,7 +120,7 @@ export async function measureEffectFloor(options: FloorOptions, effect: EffectFl
 export interface ParallelFloorResult {
   readonly workers: number;
   readonly clients: number;
-  /** Images per second through the pool, and in total `images` over `seconds`. */
+  /** Images per second through the pool, over `images` timed images. */
   readonly perSecond: number;
   readonly images: number;
 }
@@ -137,7 +137,8 @@ export async function measureParallelFloor(options: FloorOptions, workers: numbe
     size: workers, queueDepth: 2,
   });
   const clients = 2 * workers;
-  const perClient = Math.max(1, Math.round((options.images.length * options.rounds) / clients) * workers);
+  // As many images per worker as the one-thread floor ran in all.
+  const perClient = Math.max(1, Math.ceil((options.images.length * options.rounds * workers) / clients));
   const run = async (client: number, count: number): Promise<void> => {
     for (let i = 0; i < count; i++) {
       const ledger = new WipeLedger();

@@ -25,7 +25,7 @@ export interface RetryAdviceOptions {
 const BUCKETS = 10;
 
 export function retryAdvice(options: RetryAdviceOptions): RetryAdvice {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? ((): number => performance.now());
   const bucketMs = (options.windowMs ?? 10_000) / BUCKETS;
   const toldSeconds = new Float64Array(BUCKETS);
   const freed = new Float64Array(BUCKETS);
