@@ -151,7 +151,8 @@ interface RawBody {
  * it holds multipart framing and file bytes, including bytes multer never hands to the storage
  * engine — a second file, a file in the wrong field, everything past the size limit (drained).
  * The storage engine zeroes the file bytes it has copied out of them (busboy hands it views of
- * these chunks), so a chunk that reads all zeros holds nothing any more and is let go at once;
+ * these chunks), so a chunk that reads all zeros holds nothing any more and is let go (checked
+ * on arrival and when the next chunk arrives);
  * the rest (multipart framing, bytes never handed to the storage) are zeroed and let go when the
  * upload stage ends. Either way a request does not hold a second copy of its photo for long.
  */
@@ -164,7 +165,10 @@ function rawBody(ledger: WipeLedger): RawBody {
         return;
       }
       held.push(ledger.track(chunk));
-      const empty = held.filter(isZeroed);
+      // Only the newest two are looked at (this one, and the one before, whose bytes busboy may
+      // have handed on a tick later): rescanning every held chunk on each arrival would let a body
+      // the storage never zeroes (a file in the wrong field) cost quadratic time.
+      const empty = held.slice(-2).filter(isZeroed);
       if (empty.length > 0) {
         ledger.release(empty);
         held = held.filter((c) => !empty.includes(c));
