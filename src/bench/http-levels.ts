@@ -17,10 +17,14 @@ export interface LevelResult {
   readonly generatorCpuPct: number;
 }
 
-/** One closed-loop level against the running server, with its memory sampled throughout. */
+/**
+ * One closed-loop level against the running server, with its memory sampled throughout. Rates
+ * count the answers from `rampMs` on (the level starts on an empty service); CPU is the server's
+ * over the whole level, per 2xx answer over the whole level.
+ */
 export async function runLevel(
   server: ServerProcess, path: string, bodies: readonly PreparedBody[], concurrency: number,
-  durationMs: number, headers: Record<string, string>,
+  durationMs: number, headers: Record<string, string>, rampMs = 0,
 ): Promise<LevelResult> {
   let peakRssMb = server.memory().rssMb;
   const cpuBefore = server.cpuMs();
@@ -35,7 +39,7 @@ export async function runLevel(
     const serverCpuMs = server.cpuMs() - cpuBefore;
     const generator = process.cpuUsage(generatorBefore);
     return {
-      concurrency, summary: summarise(run.samples, run.durationMs), peakRssMb, hwmMb: server.memory().hwmMb,
+      concurrency, summary: summarise(run.samples, run.durationMs, rampMs), peakRssMb, hwmMb: server.memory().hwmMb,
       cpuMsPerOk: serverCpuMs / ok,
       serverCpuPct: (100 * serverCpuMs) / run.durationMs,
       generatorCpuPct: (100 * (generator.user + generator.system)) / 1000 / run.durationMs,

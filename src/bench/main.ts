@@ -26,6 +26,7 @@ import { randomBytes } from 'node:crypto';
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '8' },
+    ramp: { type: 'string', default: '1' },
     levels: { type: 'string', default: '1,4,16,64' },
     effect: { type: 'string' },
     key: { type: 'string' },
@@ -37,6 +38,7 @@ const { values: args } = parseArgs({
 
 const config = loadConfig({ ...process.env, TFJS_BACKEND: process.env.TFJS_BACKEND ?? 'auto' });
 const durationMs = Number(args.duration) * 1000;
+const rampMs = Number(args.ramp) * 1000;
 const levels = args.levels.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 // The bench starts its own server: it configures a one-off key for it with limits out of reach,
 // since it measures capacity, not a partner's rate limit.
@@ -48,6 +50,7 @@ const bodies = photos.map((bytes, i) => multipartBody(`sample${i + 1}.jpg`, byte
 
 const f1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '-');
 const f0 = (v: number): string => (Number.isFinite(v) ? v.toFixed(0) : '-');
+const ratio = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '-');
 
 sharp.cache(false);
 sharp.concurrency(config.sharpConcurrency);
@@ -96,9 +99,31 @@ const server = await startServerProcess({
   API_KEYS: `bench:${key}`, RATE_LIMIT_RPS: '100000', RATE_LIMIT_BURST: '100000', DAILY_QUOTA: '1000000000',
 });
 console.log(`\nserver pid ${server.pid} ready after ${f0(server.readyAfterMs)} ms, RSS ${f0(server.memory().rssMb)} MB idle`);
-/** Every level's result, for the ratios against both floors at the end (the 12 MP level uses another photo). */
-const rows: { label: string; level: LevelResult; kind: 'landmarks' | 'effect' }[] = [];
-const header = 'endpoint             conc   req/s  ok/s  ÷floor   p50    p95    p99    p99/p50  statuses              peakRSS  CPUms/ok  CPU÷floor  CPU% server/loadgen';
+/** Every landmark level's rate, for the ratio against the parallel floor at the end. */
+const landmarkRates: { concurrency: number; okPerS: number }[] = [];
+const header = 'endpoint             conc   req/s  ok/s  floor ms ÷floor   p50    p95    p99    p99/p50  statuses              peakRSS  CPUms/ok  CPU÷floor  CPU% server/loadgen';
+/**
+ * A short floor (one timed pass over the photos) right before and right after each level: the
+ * machine's speed drifts within minutes, so each level is held against the floor of its own
+ * moment, the mean of the two around it.
+ */
+const quickFloor = (kind: 'landmarks' | 'effect'): Promise<FloorResult> => {
+  if (args['skip-floor']) return Promise.resolve(skipped);
+  const once = { ...floorOptions, rounds: 1 };
+  return kind === 'landmarks' ? measureFloor(once) : measureEffectFloor(once, effectFloorOptions(args.effect!));
+};
+const meanFloor = (a: FloorResult, b: FloorResult): FloorResult => ({ ...a, totalMs: (a.totalMs + b.totalMs) / 2, cpuMs: (a.cpuMs + b.cpuMs) / 2 });
+/** Runs one level between two floors of its kind and prints it against their mean; returns the floor after it. */
+async function levelBetweenFloors(
+  label: string, kind: 'landmarks' | 'effect', path: string, levelBodies: readonly PreparedBody[], concurrency: number, before: FloorResult,
+): Promise<FloorResult> {
+  const level = await runLevel(server, path, levelBodies, concurrency, durationMs, headers, rampMs);
+  const after = await quickFloor(kind);
+  const adjacent = meanFloor(before, after);
+  printLevel(label, level, adjacent, (workers * 1000) / adjacent.totalMs);
+  if (label === 'landmarks') landmarkRates.push({ concurrency, okPerS: level.summary.okThroughput });
+  return after;
+}
 // The load generator shares the cores with the server: below the server's priority, the figures
 // measure the server rather than the contest between the two (the floor above ran at normal priority).
 let niced = true;
@@ -109,8 +134,8 @@ try {
   console.log(`warm-up: first request after /readyz ${f0(warm.firstMs)} ms (status ${warm.firstStatus}), ` +
     `steady ${f0(warm.steadyMs)} ms → ${(warm.firstMs / warm.steadyMs).toFixed(2)} × steady`);
 
-  const endpoints: { path: string; label: string; floor: FloorResult; floorRps: number }[] = [
-    { path: '/v1/landmarks', label: 'landmarks', floor, floorRps },
+  const endpoints: { path: string; label: string; kind: 'landmarks' | 'effect' }[] = [
+    { path: '/v1/landmarks', label: 'landmarks', kind: 'landmarks' },
   ];
   if (!args.effect) {
     console.log('effect endpoint: skipped (no --effect <id> given)');
@@ -122,16 +147,18 @@ try {
     if (probe.status === 404 || probe.status === 405) {
       console.log(`effect endpoint: skipped (the server has no route POST ${path}: ${probe.status} ${probe.code ?? ''})`);
     } else {
-      endpoints.push({ path, label: `effects/${args.effect}`, floor: effectFloor, floorRps: effectFloorRps });
+      endpoints.push({ path, label: `effects/${args.effect}`, kind: 'effect' });
     }
   }
 
+  console.log(`\nlevels: ${durationMs / 1000} s each, closed loop; rates count the answers after the first ${rampMs / 1000} s ` +
+    '(the ramp while the first requests cross an empty service); ÷floor is against the mean of a short floor ' +
+    'measured right before and right after the level ("floor ms")');
   for (const endpoint of endpoints) {
     console.log(`\n${header}`);
+    let before = await quickFloor(endpoint.kind);
     for (const concurrency of levels) {
-      const level = await runLevel(server, endpoint.path, bodies, concurrency, durationMs, headers);
-      printLevel(endpoint.label, level, endpoint.floor, endpoint.floorRps);
-      rows.push({ label: endpoint.label, level, kind: endpoint.floor === floor ? 'landmarks' : 'effect' });
+      before = await levelBetweenFloors(endpoint.label, endpoint.kind, endpoint.path, bodies, concurrency, before);
     }
   }
 
@@ -145,31 +172,25 @@ try {
     const phoneBody: PreparedBody[] = [multipartBody('phone.jpg', phone)];
     console.log(`\n12 MP phone photo (${(phone.length / 1e6).toFixed(1)} MB), 64 clients:`);
     console.log(header);
-    const level = await runLevel(server, '/v1/landmarks', phoneBody, 64, durationMs, headers);
-    printLevel('landmarks 12MP', level, floor, floorRps);
+    const level = await runLevel(server, '/v1/landmarks', phoneBody, 64, durationMs, headers, rampMs);
+    // No ÷floor here: the floors decode the 1920 px samples, not this photo.
+    printLevel('landmarks 12MP', level, skipped, Number.NaN);
   }
   console.log(`\nserver VmHWM (peak RSS over the whole run): ${f0(server.memory().hwmMb)} MB`);
 } finally {
   await server.stop();
 }
 
-// 3. The floors again, after the server has stopped: on a shared machine the speed drifts within
-//    minutes, so the ratios are given once more against the mean of the floor before and after.
+// 3. The floors again, after the server has stopped: how far the machine's speed moved over the run.
 //    (This process is at nice 10 by now; with the server stopped nothing of ours competes with it.)
-if (!args['skip-floor'] && rows.length > 0) {
+if (!args['skip-floor']) {
   const again = await measureFloor(floorOptions);
   const effectAgain = args.effect ? await measureEffectFloor(floorOptions, effectFloorOptions(args.effect)) : skipped;
-  const mean = (a: FloorResult, b: FloorResult): FloorResult => ({ ...a, totalMs: (a.totalMs + b.totalMs) / 2, cpuMs: (a.cpuMs + b.cpuMs) / 2 });
-  const floors = { landmarks: mean(floor, again), effect: mean(effectFloor, effectAgain) };
   console.log(`\nfloor after the run: ${f1(again.totalMs)} ms per image (before: ${f1(floor.totalMs)})` +
     (args.effect ? `; effect floor ${f1(effectAgain.totalMs)} ms (before: ${f1(effectFloor.totalMs)})` : ''));
-  console.log('against the mean of both floors:');
-  console.log(header);
-  for (const row of rows) printLevel(row.label, row.level, floors[row.kind], (workers * 1000) / floors[row.kind].totalMs);
-  if (parallel) {
-    const landmarkRows = rows.filter((r) => r.kind === 'landmarks');
+  if (parallel && landmarkRates.length > 0) {
     console.log(`landmarks ok/s ÷ parallel floor (${f1(parallel.perSecond)}/s, before the levels): ` +
-      landmarkRows.map((r) => `${r.level.concurrency} clients ${(r.level.summary.okThroughput / parallel.perSecond).toFixed(2)}`).join(', '));
+      landmarkRates.map((r) => `${r.concurrency} clients ${(r.okPerS / parallel.perSecond).toFixed(2)}`).join(', '));
   }
 }
 
@@ -189,9 +210,9 @@ function printLevel(label: string, level: LevelResult, floorOf: FloorResult, flo
   const statuses = Object.entries({ ...s.statuses, ...s.errors }).map(([k, v]) => `${k}:${v}`).join(' ');
   console.log([
     label.padEnd(20), String(level.concurrency).padStart(4), f1(s.throughput).padStart(7), f1(s.okThroughput).padStart(5),
-    (s.okThroughput / floorReqS).toFixed(2).padStart(7), f0(l.p50).padStart(6), f0(l.p95).padStart(6), f0(l.p99).padStart(6),
+    f1(floorOf.totalMs).padStart(9), ratio(s.okThroughput / floorReqS).padStart(6), f0(l.p50).padStart(6), f0(l.p95).padStart(6), f0(l.p99).padStart(6),
     (l.p99 / l.p50).toFixed(2).padStart(8), ` ${statuses}`.padEnd(22), `${f0(level.peakRssMb)} MB`.padStart(8),
-    f0(level.cpuMsPerOk).padStart(9), (floorCpuMs / level.cpuMsPerOk).toFixed(2).padStart(10),
+    f0(level.cpuMsPerOk).padStart(9), ratio(floorCpuMs / level.cpuMsPerOk).padStart(10),
     `${f0(level.serverCpuPct)}/${f0(level.generatorCpuPct)}`.padStart(11),
   ].join(' '));
 }

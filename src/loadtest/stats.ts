@@ -18,6 +18,7 @@ export interface Percentiles {
 
 export interface Summary {
   readonly requests: number;
+  /** Length of the window the throughput figures count answers in, in seconds. */
   readonly durationS: number;
   /** Answers (any status) per second within the window. */
   readonly throughput: number;
@@ -49,11 +50,14 @@ export function percentilesOf(values: readonly number[]): Percentiles {
 }
 
 /**
- * Throughput counts answers that arrived within the sending window [0, windowMs], so the tail of
- * requests still draining after it neither inflates nor dilutes the rate; latency and status
- * figures cover every request sent.
+ * Throughput counts answers that arrived within the sending window [fromMs, windowMs], so the
+ * tail of requests still draining after it neither inflates nor dilutes the rate; latency and
+ * status figures cover every request sent. `fromMs` (default 0) leaves out the start of a run,
+ * while the first requests are still on their way through an empty service: the bench measures
+ * the rate at saturation, which that ramp understates.
  */
-export function summarise(samples: readonly Sample[], windowMs: number): Summary {
+export function summarise(samples: readonly Sample[], windowMs: number, fromMs = 0): Summary {
+  if (!(fromMs >= 0 && fromMs < windowMs)) throw new RangeError(`summarise: fromMs must be in [0, ${windowMs}), got ${fromMs}`);
   const statuses: Record<string, number> = {};
   const errors: Record<string, number> = {};
   const answered: number[] = [];
@@ -61,7 +65,8 @@ export function summarise(samples: readonly Sample[], windowMs: number): Summary
   let answeredInWindow = 0;
   let okInWindow = 0;
   for (const s of samples) {
-    const inWindow = s.start + s.latencyMs <= windowMs;
+    const answeredAt = s.start + s.latencyMs;
+    const inWindow = answeredAt >= fromMs && answeredAt <= windowMs;
     if (s.status === 0) {
       const key = s.error ?? 'error';
       errors[key] = (errors[key] ?? 0) + 1;
@@ -75,7 +80,7 @@ export function summarise(samples: readonly Sample[], windowMs: number): Summary
       if (inWindow) okInWindow++;
     }
   }
-  const seconds = windowMs / 1000;
+  const seconds = (windowMs - fromMs) / 1000;
   return {
     requests: samples.length,
     durationS: seconds,
