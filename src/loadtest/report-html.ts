@@ -26,23 +26,29 @@ function colourOf(sample: Sample): string {
   return '#c62828';
 }
 
-function niceMax(value: number): number {
+/** The smallest round number ≥ value, in steps fine enough that the data fills most of an axis (a 60 s run: 60, not 100). */
+export function niceMax(value: number): number {
   if (!(value > 0)) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= value) return step * power;
+  for (const step of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (step * power >= value) return step * power;
   return 10 * power;
 }
 
-function axes(xMax: number, yMax: number, xLabel: string, yLabel: string, xFmt: (v: number) => string): string {
+/** A tick label: whole numbers as such, the rest (fifths of 1.5, 2.5, …) with one decimal. */
+export function tick(value: number): string {
+  return Math.abs(value - Math.round(value)) < 1e-9 ? String(Math.round(value)) : value.toFixed(1);
+}
+
+function axes(xMax: number, yMax: number, xLabel: string, yLabel: string): string {
   const parts: string[] = [];
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   for (let i = 0; i <= 5; i++) {
     const y = PAD.top + plotH - (plotH * i) / 5;
     parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y}" y2="${y}" stroke="#eee"/>`);
-    parts.push(`<text x="${PAD.left - 6}" y="${y + 4}" text-anchor="end">${esc(String(Math.round((yMax * i) / 5)))}</text>`);
+    parts.push(`<text x="${PAD.left - 6}" y="${y + 4}" text-anchor="end">${esc(tick((yMax * i) / 5))}</text>`);
     const x = PAD.left + (plotW * i) / 5;
-    parts.push(`<text x="${x}" y="${H - PAD.bottom + 16}" text-anchor="middle">${esc(xFmt((xMax * i) / 5))}</text>`);
+    parts.push(`<text x="${x}" y="${H - PAD.bottom + 16}" text-anchor="middle">${esc(tick((xMax * i) / 5))}</text>`);
   }
   parts.push(`<text x="${PAD.left + plotW / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text>`);
   parts.push(`<text x="14" y="${PAD.top + plotH / 2}" transform="rotate(-90 14 ${PAD.top + plotH / 2})" text-anchor="middle">${esc(yLabel)}</text>`);
@@ -52,7 +58,8 @@ function axes(xMax: number, yMax: number, xLabel: string, yLabel: string, xFmt: 
 
 export function latencyOverTime(samples: readonly Sample[]): string {
   const answered = samples.filter((s) => s.status !== 0 || s.latencyMs > 0);
-  const xMax = niceMax(Math.max(1, ...samples.map((s) => (s.start + s.latencyMs) / 1000)));
+  // Dots sit at the time a request was sent (or due), so that is what the axis spans.
+  const xMax = niceMax(Math.max(1, ...samples.map((s) => s.start / 1000)));
   const yMax = niceMax(Math.max(1, ...answered.map((s) => s.latencyMs)));
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
@@ -62,7 +69,7 @@ export function latencyOverTime(samples: readonly Sample[]): string {
     return `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="2" fill="${colourOf(s)}" fill-opacity="0.6"/>`;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="latency over time">` +
-    `${axes(xMax, yMax, 'time since start (s, when sent or due)', 'latency (ms)', (v) => v.toFixed(0))}${dots.join('')}</svg>`;
+    `${axes(xMax, yMax, 'time since start (s, when sent or due)', 'latency (ms)')}${dots.join('')}</svg>`;
 }
 
 export function latencyHistogram(samples: readonly Sample[], bins = 40): string {
@@ -79,7 +86,7 @@ export function latencyHistogram(samples: readonly Sample[], bins = 40): string 
     return `<rect x="${x.toFixed(1)}" y="${(PAD.top + plotH - h).toFixed(1)}" width="${(plotW / bins - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="#1565c0"/>`;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="latency histogram">` +
-    `${axes(xMax, yMax, 'latency (ms)', 'requests', (v) => v.toFixed(0))}${bars.join('')}</svg>`;
+    `${axes(xMax, yMax, 'latency (ms)', 'requests')}${bars.join('')}</svg>`;
 }
 
 function table(rows: [string, string][]): string {

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { latencyOverTime, niceMax, tick } from './report-html.js';
+import type { Sample } from './stats.js';
+
+describe('report axes', () => {
+  it('rounds up to a number the data fills most of', () => {
+    expect(niceMax(59.9)).toBe(60); // a 60 s run's axis ends at 60 s, not 100
+    expect(niceMax(9.9)).toBe(10);
+    expect(niceMax(1998)).toBe(2000);
+    expect(niceMax(1239)).toBe(1500);
+    expect(niceMax(0)).toBe(1);
+  });
+
+  it('labels ticks without rounding them to wrong whole numbers', () => {
+    expect(tick(12)).toBe('12');
+    expect(tick(0.6)).toBe('0.6');
+    expect(tick((1.5 * 3) / 5)).toBe('0.9');
+  });
+
+  it('spans the time axis over when requests were sent, not when the last answer came', () => {
+    // Sent over 10 s; the last answer arrives at 11.2 s.
+    const samples: Sample[] = Array.from({ length: 11 }, (_, i) => ({ start: i * 990, latencyMs: 1300, status: 200 }));
+    const svg = latencyOverTime(samples);
+    const labels = [...svg.matchAll(/text-anchor="middle">([^<]*)</g)].map((m) => m[1]);
+    expect(labels.slice(0, 6)).toEqual(['0', '2', '4', '6', '8', '10']);
+  });
+});
