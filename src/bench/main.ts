@@ -42,6 +42,10 @@ const effect = args.effect === 'none' ? undefined : args.effect;
 const durationMs = Number(args.duration) * 1000;
 const rampMs = Number(args.ramp) * 1000;
 const levels = args.levels.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+if (!(durationMs > 0) || !(rampMs >= 0 && rampMs < durationMs)) {
+  console.error(`bench: --duration must be > 0 s and --ramp in [0, duration) s (got ${args.duration} and ${args.ramp})`);
+  process.exit(2);
+}
 // The bench starts its own server: it configures a one-off key for it with limits out of reach,
 // since it measures capacity, not a partner's rate limit.
 const key = args.key ?? `mk_bench_${randomBytes(18).toString('hex')}`;
@@ -123,7 +127,7 @@ async function levelBetweenFloors(
   const after = await quickFloor(kind);
   const adjacent = meanFloor(before, after);
   printLevel(label, level, adjacent, (workers * 1000) / adjacent.totalMs);
-  if (label === 'landmarks') landmarkRates.push({ concurrency, okPerS: level.summary.okThroughput });
+  if (kind === 'landmarks') landmarkRates.push({ concurrency, okPerS: level.summary.okThroughput });
   return after;
 }
 // The load generator shares the cores with the server: below the server's priority, the figures
