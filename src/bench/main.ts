@@ -107,7 +107,7 @@ const server = await startServerProcess({
 console.log(`\nserver pid ${server.pid} ready after ${f0(server.readyAfterMs)} ms, RSS ${f0(server.memory().rssMb)} MB idle`);
 /** Every landmark level's rate, for the ratio against the parallel floor at the end. */
 const landmarkRates: { concurrency: number; okPerS: number }[] = [];
-const header = 'endpoint             conc   req/s  ok/s  floor ms ÷floor   p50    p95    p99    p99/p50  statuses              peakRSS  CPUms/ok  CPU÷floor  CPU% server/loadgen';
+const header = 'endpoint             conc   req/s  ok/s  floor ms ÷floor   p50    p95    p99    p99/p50  statuses              peakRSS  CPUms/ok  CPU÷floor  infer/ok  CPU% server/loadgen';
 /**
  * A short floor (one timed pass over the photos) right before and right after each level: the
  * machine's speed drifts within minutes, so each level is held against the floor of its own
@@ -123,7 +123,7 @@ const meanFloor = (a: FloorResult, b: FloorResult): FloorResult => ({ ...a, tota
 async function levelBetweenFloors(
   label: string, kind: 'landmarks' | 'effect', path: string, levelBodies: readonly PreparedBody[], concurrency: number, before: FloorResult,
 ): Promise<FloorResult> {
-  const level = await runLevel(server, path, levelBodies, concurrency, durationMs, headers, rampMs);
+  const level = await runLevel(server, path, levelBodies, concurrency, durationMs, headers, rampMs, config.poolSize);
   const after = await quickFloor(kind);
   const adjacent = meanFloor(before, after);
   printLevel(label, level, adjacent, (workers * 1000) / adjacent.totalMs);
@@ -159,7 +159,8 @@ try {
 
   console.log(`\nlevels: ${durationMs / 1000} s each, closed loop; rates count the answers after the first ${rampMs / 1000} s ` +
     '(the ramp while the first requests cross an empty service); ÷floor is against the mean of a short floor ' +
-    'measured right before and right after the level ("floor ms")');
+    'measured right before and right after the level ("floor ms"); infer/ok is the CPU ms the inference workers spent ' +
+    `per answer (the floor's detect/landmarks above: ${f1(floor.detectMs)} ms; far more means the machine ran the same model slower)`);
   for (const endpoint of endpoints) {
     console.log(`\n${header}`);
     let before = await quickFloor(endpoint.kind);
@@ -178,7 +179,7 @@ try {
     const phoneBody: PreparedBody[] = [multipartBody('phone.jpg', phone)];
     console.log(`\n12 MP phone photo (${(phone.length / 1e6).toFixed(1)} MB), 64 clients:`);
     console.log(header);
-    const level = await runLevel(server, '/v1/landmarks', phoneBody, 64, durationMs, headers, rampMs);
+    const level = await runLevel(server, '/v1/landmarks', phoneBody, 64, durationMs, headers, rampMs, config.poolSize);
     // No ÷floor here: the floors decode the 1920 px samples, not this photo.
     printLevel('landmarks 12MP', level, skipped, Number.NaN);
   }
@@ -205,7 +206,10 @@ if (!args['skip-floor']) {
  * the effect floor: the same effect's work in-process); on a machine shared with other work it
  * swings with their load. CPU÷floor compares the CPU the server spent per
  * answered request with the CPU the floor spent per image: it shows the service's own overhead
- * (HTTP, multipart, hand-off, shed 503s) independently of what else runs. CPU% is the CPU the
+ * (HTTP, multipart, hand-off, shed 503s) as long as the machine runs the same work at the same
+ * speed. infer/ok tells when it does not: seen here, the inference workers' CPU per answer rose
+ * from ~240 to ~400 ms for minutes at a time with two cores busy (the same in-process pool with
+ * no HTTP at all did the same), while the one-thread floor stayed put. CPU% is the CPU the
  * server and this load generator used during the level, in % of one core (the machine has
  * cores × 100): what the server did not get went to the generator, or to other tenants.
  */
@@ -218,7 +222,7 @@ function printLevel(label: string, level: LevelResult, floorOf: FloorResult, flo
     label.padEnd(20), String(level.concurrency).padStart(4), f1(s.throughput).padStart(7), f1(s.okThroughput).padStart(5),
     f1(floorOf.totalMs).padStart(9), ratio(s.okThroughput / floorReqS).padStart(6), f0(l.p50).padStart(6), f0(l.p95).padStart(6), f0(l.p99).padStart(6),
     (l.p99 / l.p50).toFixed(2).padStart(8), ` ${statuses}`.padEnd(22), `${f0(level.peakRssMb)} MB`.padStart(8),
-    f0(level.cpuMsPerOk).padStart(9), ratio(floorCpuMs / level.cpuMsPerOk).padStart(10),
+    f0(level.cpuMsPerOk).padStart(9), ratio(floorCpuMs / level.cpuMsPerOk).padStart(10), f0(level.inferenceCpuMsPerOk).padStart(9),
     `${f0(level.serverCpuPct)}/${f0(level.generatorCpuPct)}`.padStart(11),
   ].join(' '));
 }

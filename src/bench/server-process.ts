@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +16,8 @@ export interface ServerProcess {
   memory(): { rssMb: number; hwmMb: number };
   /** CPU time (user + system, all threads) the server process has used so far, in ms. */
   cpuMs(): number;
+  /** The same per thread (by thread id): what the inference workers used, apart from the rest. */
+  threadCpuMs(): Map<string, number>;
   stop(): Promise<void>;
 }
 
@@ -33,11 +35,28 @@ function kb(status: string, field: string): number {
   return match ? Number(match[1]) : Number.NaN;
 }
 
-/** utime + stime of a process from /proc/PID/stat (fields 14 and 15, in USER_HZ = 100 ticks/s on Linux). */
-export function readCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** utime + stime from a /proc stat file (fields 14 and 15, in USER_HZ = 100 ticks/s on Linux). */
+function statCpuMs(path: string): number {
+  const stat = readFileSync(path, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+export function readCpuMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/** CPU ms of each live thread of `pid` (a thread that ends between listing and reading is left out). */
+export function readThreadCpuMs(pid: number): Map<string, number> {
+  const threads = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      threads.set(tid, statCpuMs(`/proc/${pid}/task/${tid}/stat`));
+    } catch {
+      // gone already
+    }
+  }
+  return threads;
 }
 
 export function readMemory(pid: number): { rssMb: number; hwmMb: number } {
@@ -100,6 +119,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     readyAfterMs,
     memory: () => readMemory(pid),
     cpuMs: () => readCpuMs(pid),
+    threadCpuMs: () => readThreadCpuMs(pid),
     stop: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null) {
         resolve();
