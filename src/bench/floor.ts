@@ -98,12 +98,20 @@ export async function measureFloor(options: FloorOptions): Promise<FloorResult> 
   });
 }
 
+/** Templates prepared once per set of definitions: the bench measures the effect floor around every level. */
+const preparedTemplates = new WeakMap<readonly LoadedDefinition[], ReturnType<typeof prepareTemplates>>();
+
 export async function measureEffectFloor(options: FloorOptions, effect: EffectFloorOptions): Promise<FloorResult> {
   const model = await load(options);
-  const templates = await prepareTemplates(effect.definitions, {
-    assetRoots: effect.assetRoots,
-    detect: (pixels, width, height) => model.detect(pixels, width, height),
-  });
+  let prepared = preparedTemplates.get(effect.definitions);
+  if (!prepared) {
+    prepared = prepareTemplates(effect.definitions, {
+      assetRoots: effect.assetRoots,
+      detect: (pixels, width, height) => model.detect(pixels, width, height),
+    });
+    preparedTemplates.set(effect.definitions, prepared);
+  }
+  const templates = await prepared;
   const template = templates.get(effect.template);
   if (!template) throw new Error(`no template "${effect.template}"`);
   const detector = { detect: (job: { pixels: Uint8Array; width: number; height: number }) => model.detect(job.pixels, job.width, job.height) };

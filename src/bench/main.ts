@@ -85,14 +85,15 @@ if (parallel) {
   console.log(`parallel floor (diagnostic: the same work through the service's worker pool, ${parallel.clients} loops, no HTTP): ` +
     `${f1(parallel.perSecond)} images/s = ${(parallel.perSecond / floorRps).toFixed(2)} × best possible`);
 }
-const effectFloorOptions = (template: string): EffectFloorOptions => ({
-  template,
+// Built once: the effect floor is measured around every effect level with the same templates.
+const effectOptions: EffectFloorOptions | undefined = effect ? {
+  template: effect,
   definitions: readTemplateDefinitions(resolve(import.meta.dirname, '..', '..', config.templatesDir)),
   assetRoots: TEMPLATE_ASSET_ROOTS,
   params: parseEffectFields({}, undefined, { maxSize: config.effectMaxSize, defaultSize: config.effectDefaultSize }),
   effectMinFacePx: config.effectMinFacePx,
-});
-const effectFloor = args['skip-floor'] || !effect ? skipped : await measureEffectFloor(floorOptions, effectFloorOptions(effect));
+} : undefined;
+const effectFloor = args['skip-floor'] || !effectOptions ? skipped : await measureEffectFloor(floorOptions, effectOptions);
 const effectFloorRps = (workers * 1000) / effectFloor.totalMs;
 if (effect) {
   console.log(`effect floor (effects/${effect}, same images, defaults, in-process): decode ${f1(effectFloor.decodeMs)} ms + ` +
@@ -116,7 +117,7 @@ const header = 'endpoint             conc   req/s  ok/s  floor ms ÷floor   p50 
 const quickFloor = (kind: 'landmarks' | 'effect'): Promise<FloorResult> => {
   if (args['skip-floor']) return Promise.resolve(skipped);
   const once = { ...floorOptions, rounds: 1 };
-  return kind === 'landmarks' ? measureFloor(once) : measureEffectFloor(once, effectFloorOptions(effect!));
+  return kind === 'landmarks' ? measureFloor(once) : measureEffectFloor(once, effectOptions!);
 };
 const meanFloor = (a: FloorResult, b: FloorResult): FloorResult => ({ ...a, totalMs: (a.totalMs + b.totalMs) / 2, cpuMs: (a.cpuMs + b.cpuMs) / 2 });
 /** Runs one level between two floors of its kind and prints it against their mean; returns the floor after it. */
@@ -192,7 +193,7 @@ try {
 //    (This process is at nice 10 by now; with the server stopped nothing of ours competes with it.)
 if (!args['skip-floor']) {
   const again = await measureFloor(floorOptions);
-  const effectAgain = effect ? await measureEffectFloor(floorOptions, effectFloorOptions(effect)) : skipped;
+  const effectAgain = effectOptions ? await measureEffectFloor(floorOptions, effectOptions) : skipped;
   console.log(`\nfloor after the run: ${f1(again.totalMs)} ms per image (before: ${f1(floor.totalMs)})` +
     (effect ? `; effect floor ${f1(effectAgain.totalMs)} ms (before: ${f1(effectFloor.totalMs)})` : ''));
   if (parallel && landmarkRates.length > 0) {
