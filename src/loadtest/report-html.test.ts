@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { latencyOverTime, niceMax, tick } from './report-html.js';
+import { countMax, latencyHistogram, latencyOverTime, niceMax, tick } from './report-html.js';
 import type { Sample } from './stats.js';
 
 describe('report axes', () => {
@@ -15,6 +15,24 @@ describe('report axes', () => {
     expect(tick(12)).toBe('12');
     expect(tick(0.6)).toBe('0.6');
     expect(tick((1.5 * 3) / 5)).toBe('0.9');
+  });
+
+  it('ends a count axis where all five ticks are whole numbers', () => {
+    for (const tallest of [1, 3, 7, 12, 24, 41, 99, 150, 1234]) {
+      const end = countMax(tallest);
+      expect(end).toBeGreaterThanOrEqual(tallest);
+      for (let i = 0; i <= 5; i++) expect(Number.isInteger((end * i) / 5)).toBe(true);
+    }
+    expect(countMax(3)).toBe(5);
+    expect(countMax(12)).toBe(15);
+  });
+
+  it('labels a small histogram\'s count axis in whole requests', () => {
+    // Three answers in one bin: the tallest bar is 3.
+    const samples: Sample[] = [100, 101, 102].map((latencyMs, i) => ({ start: i, latencyMs, status: 200 }));
+    const svg = latencyHistogram(samples);
+    const labels = [...svg.matchAll(/text-anchor="end">([^<]*)</g)].map((m) => m[1]);
+    expect(labels).toEqual(['0', '1', '2', '3', '4', '5']);
   });
 
   it('spans the time axis over when requests were sent, not when the last answer came', () => {

@@ -34,6 +34,11 @@ export function niceMax(value: number): number {
   return 10 * power;
 }
 
+/** An axis end for a count: niceMax rounded up to a multiple of 5, so all five ticks are whole numbers. */
+export function countMax(value: number): number {
+  return Math.ceil(niceMax(value) / 5) * 5;
+}
+
 /** A tick label: whole numbers as such, the rest (fifths of 1.5, 2.5, …) with one decimal. */
 export function tick(value: number): string {
   return Math.abs(value - Math.round(value)) < 1e-9 ? String(Math.round(value)) : value.toFixed(1);
@@ -77,7 +82,7 @@ export function latencyHistogram(samples: readonly Sample[], bins = 40): string 
   const xMax = niceMax(Math.max(1, ...values));
   const counts = new Array<number>(bins).fill(0);
   for (const v of values) counts[Math.min(bins - 1, Math.floor((v / xMax) * bins))]! += 1;
-  const yMax = niceMax(Math.max(1, ...counts));
+  const yMax = countMax(Math.max(1, ...counts));
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const bars = counts.map((c, i) => {
