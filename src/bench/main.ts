@@ -14,6 +14,7 @@ import { multipartBody, type PreparedBody } from '../loadtest/multipart.js';
 import { measureEffectFloor, measureFloor, measureParallelFloor, type EffectFloorOptions, type FloorOptions, type FloorResult } from './floor.js';
 import { measureWarmUp, runLevel, timedRequest, type LevelResult } from './http-levels.js';
 import { startServerProcess } from './server-process.js';
+import { formatVerdicts, judgeTargets, type LevelFigures } from './targets.js';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -108,6 +109,14 @@ const server = await startServerProcess({
 console.log(`\nserver pid ${server.pid} ready after ${f0(server.readyAfterMs)} ms, RSS ${f0(server.memory().rssMb)} MB idle`);
 /** Every landmark level's rate, for the ratio against the parallel floor at the end. */
 const landmarkRates: { concurrency: number; okPerS: number }[] = [];
+/** Every level's figures, and the run's, for the targets at the end. */
+const judged: LevelFigures[] = [];
+let warmUp = Number.NaN;
+let peakRssMb: number | undefined;
+const figuresOf = (endpoint: string, level: LevelResult, floorReqS: number): LevelFigures => ({
+  endpoint, concurrency: level.concurrency, perFloor: level.summary.okThroughput / floorReqS,
+  p99PerP50: level.summary.okLatency.p99 / level.summary.okLatency.p50, inferMsPerOk: level.inferenceCpuMsPerOk,
+});
 const header = 'endpoint             conc   req/s  ok/s  floor ms ÷floor   p50    p95    p99    p99/p50  statuses              peakRSS  CPUms/ok  CPU÷floor  infer/ok  CPU% server/loadgen';
 /**
  * A short floor (one timed pass over the photos) right before and right after each level: the
@@ -128,6 +137,7 @@ async function levelBetweenFloors(
   const after = await quickFloor(kind);
   const adjacent = meanFloor(before, after);
   printLevel(label, level, adjacent, (workers * 1000) / adjacent.totalMs);
+  judged.push(figuresOf(label, level, (workers * 1000) / adjacent.totalMs));
   if (kind === 'landmarks') landmarkRates.push({ concurrency, okPerS: level.summary.okThroughput });
   return after;
 }
@@ -140,6 +150,7 @@ try {
   const warm = await measureWarmUp(server, '/v1/landmarks', bodies[0]!, headers);
   console.log(`warm-up: first request after /readyz ${f0(warm.firstMs)} ms (status ${warm.firstStatus}), ` +
     `steady ${f0(warm.steadyMs)} ms → ${(warm.firstMs / warm.steadyMs).toFixed(2)} × steady`);
+  warmUp = warm.firstMs / warm.steadyMs;
 
   const endpoints: { path: string; label: string; kind: 'landmarks' | 'effect' }[] = [
     { path: '/v1/landmarks', label: 'landmarks', kind: 'landmarks' },
@@ -183,8 +194,12 @@ try {
     const level = await runLevel(server, '/v1/landmarks', phoneBody, 64, durationMs, headers, rampMs, config.poolSize);
     // No ÷floor here: the floors decode the 1920 px samples, not this photo.
     printLevel('landmarks 12MP', level, skipped, Number.NaN);
+    judged.push(figuresOf('landmarks 12MP', level, Number.NaN));
   }
-  console.log(`\nserver VmHWM (peak RSS over the whole run): ${f0(server.memory().hwmMb)} MB`);
+  const hwmMb = server.memory().hwmMb;
+  // The memory target is about a run that ends with the 12 MP level; without it, it was not measured.
+  if (!args['skip-phone']) peakRssMb = hwmMb;
+  console.log(`\nserver VmHWM (peak RSS over the whole run): ${f0(hwmMb)} MB`);
 } finally {
   await server.stop();
 }
@@ -200,6 +215,11 @@ if (!args['skip-floor']) {
     console.log(`landmarks ok/s ÷ parallel floor (${f1(parallel.perSecond)}/s, before the levels): ` +
       landmarkRates.map((r) => `${r.concurrency} clients ${(r.okPerS / parallel.perSecond).toFixed(2)}`).join(', '));
   }
+}
+
+console.log('\ntargets (this run):');
+for (const line of formatVerdicts(judgeTargets({ levels: judged, maxInFlight: config.maxInFlight, floorDetectMs: floor.detectMs, warmUp, peakRssMb }))) {
+  console.log(line);
 }
 
 /**
