@@ -139,8 +139,9 @@ async function levelBetweenFloors(
   const level = await runLevel(server, path, levelBodies, concurrency, durationMs, headers, rampMs, config.poolSize);
   const after = await quickFloor(kind);
   const adjacent = meanFloor(before, after);
-  printLevel(label, level, adjacent, (workers * 1000) / adjacent.totalMs);
-  judged.push(figuresOf(label, level, adjacent, (workers * 1000) / adjacent.totalMs));
+  const floorReqS = (workers * 1000) / adjacent.totalMs;
+  printLevel(label, level, adjacent, floorReqS);
+  judged.push(figuresOf(label, level, adjacent, floorReqS));
   if (kind === 'landmarks') landmarkRates.push({ concurrency, okPerS: level.summary.okThroughput });
   return after;
 }
