@@ -13,6 +13,7 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY tools ./tools
 # Build, then drop dev dependencies; optional ones (tfjs-node) stay when their install succeeded.
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev && npm cache clean --force
 
@@ -44,4 +45,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # The V8 heap sizing of `npm start` (see README, performance: a major GC per request without the
 # first flag, ~50 MB more resident memory without the second).
-CMD ["node", "--initial-old-space-size=64", "--max-semi-space-size=4", "dist/server.js"]
+CMD ["node", "--initial-old-space-size=64", "--max-semi-space-size=4", "dist/src/server.js"]

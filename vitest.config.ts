@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'tools/**/*.test.ts', 'test/**/*.test.ts'],
     // Builds dist/ once (the detect workers and the syscall test run compiled code).
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-native-env.ts'],

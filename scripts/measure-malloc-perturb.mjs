@@ -71,7 +71,7 @@ async function startServer(mode) {
   delete env.MALLOC_PERTURB_;
   delete env.GLIBC_TUNABLES;
   Object.assign(env, mode.env);
-  const child = spawn(process.execPath, ['dist/server.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, ['dist/src/server.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     const res = await fetch(`${url}/readyz`).catch(() => undefined);

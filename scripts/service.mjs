@@ -1,11 +1,11 @@
 /* global fetch, FormData, Blob */
 // Shared by the scripts: the real service, in-process, on an ephemeral loopback port (compiled dist/).
-import '../dist/privacy/native-env.js';
+import '../dist/src/privacy/native-env.js';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { loadConfig } from '../dist/config.js';
-import { startService } from '../dist/main.js';
+import { loadConfig } from '../dist/src/config.js';
+import { startService } from '../dist/src/main.js';
 
 const require = createRequire(import.meta.url);
 export const SAMPLE_DIR = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');

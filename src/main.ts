@@ -3,12 +3,13 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import sharp from 'sharp';
+import { PACKAGE_ROOT } from './package-root.js';
 import { loadCredentials, type Credentials } from './auth/credentials.js';
 import type { Config } from './config.js';
 import { createDetectorPool, type DetectorPool } from './faces/detector-pool.js';
 import { createApp, type ServiceState } from './http/app.js';
 import { connectRedis, type RedisStore } from './limits/redis-store.js';
-import { createDrain } from './http/drain.js';
+import { createDrain } from './request/drain.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { metricsListener } from './http/routes/metrics.js';
@@ -16,21 +17,20 @@ import { onClientError } from './http/client-error.js';
 import { warmPipeline } from './pipeline/warm-up.js';
 import { wipeSocketReads } from './privacy/socket-reads.js';
 import type { LedgerObserver } from './privacy/wipe-ledger.js';
-import { readTemplateDefinitions } from './templates/load.js';
-import { prepareTemplates } from './templates/registry.js';
+import { readTemplateDefinitions } from './pipeline/templates/load.js';
+import { prepareTemplates } from './pipeline/templates/registry.js';
 
 /**
  * Composition root: config → native settings → HTTP server (answering /healthz at once) →
  * models in the worker pool → ready. The only module that knows every other one.
  */
 const require = createRequire(import.meta.url);
-const version = (require('../package.json') as { version: string }).version;
+const version = (require(join(PACKAGE_ROOT, 'package.json')) as { version: string }).version;
 
 const FACE_API_DIR = dirname(require.resolve('@vladmandic/face-api/package.json'));
 export const FACE_API_MODEL_DIR = join(FACE_API_DIR, 'model');
 /** Asset roots a face-swap template's portrait may come from (MIT-licensed demo photos of face-api). */
 export const TEMPLATE_ASSET_ROOTS = { 'face-api-demo': join(FACE_API_DIR, 'demo') } as const;
-const PACKAGE_ROOT = dirname(require.resolve('../package.json'));
 
 export interface RunningService {
   readonly server: Server;

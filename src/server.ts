@@ -2,9 +2,9 @@
 import './privacy/native-env.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startService } from './main.js';
-import { TemplateError } from './templates/load.js';
+import { TemplateError } from './pipeline/templates/load.js';
 
-/** Production entry point (`node dist/server.js`). */
+/** Production entry point (`node dist/src/server.js`). */
 let config;
 try {
   config = loadConfig();

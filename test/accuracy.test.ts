@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { loadFaceModel, type FaceModel } from '../src/faces/face-model.js';
 import { FACE_API_MODEL_DIR } from '../src/main.js';
-import { decodeToMaxSide } from '../src/pipeline/decode.js';
+import { decodeToMaxSide } from '../src/imaging/decode.js';
 import { WipeLedger } from '../src/privacy/wipe-ledger.js';
 import { compareFaces, type FaceComparison, type FaceLike } from './landmark-accuracy.js';
 import { readSample, SAMPLE_NUMBERS } from './samples.js';

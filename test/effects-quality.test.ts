@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { goldenInput } from '../scripts/golden-inputs.mjs';
-import { convexHull, distance, faceAnchors, inset, type Vec } from '../src/templates/geometry.js';
-import type { FaceSwapTemplate } from '../src/templates/registry.js';
+import { convexHull, distance, faceAnchors, inset, type Vec } from '../src/imaging/geometry.js';
+import type { FaceSwapTemplate } from '../src/pipeline/templates/registry.js';
 import { readSample } from './samples.js';
 import { postImage, startTestService, type TestService } from './service.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { START_NODE_FLAGS } from '../src/bench/server-process.js';
+import { START_NODE_FLAGS } from '../tools/bench/server-process.js';
 
 /**
  * `npm start`, the Dockerfile, deploy/k8s and the benchmark's server process start node the same
@@ -18,7 +18,7 @@ function npmStart(): { env: Record<string, string>; flags: string[] } {
   const words = start.split('&&').at(-1)!.trim().split(/\s+/);
   const env = Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
   const node = words.indexOf('node');
-  return { env, flags: words.slice(node + 1, words.indexOf('dist/server.js')) };
+  return { env, flags: words.slice(node + 1, words.indexOf('dist/src/server.js')) };
 }
 
 function dockerfile(): { env: Record<string, string>; flags: string[] } {
@@ -27,7 +27,7 @@ function dockerfile(): { env: Record<string, string>; flags: string[] } {
   const env = Object.fromEntries([...final.matchAll(/^ENV (.*)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/))
     .map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
   const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(final)![1]!) as string[];
-  return { env, flags: cmd.slice(1, cmd.indexOf('dist/server.js')) };
+  return { env, flags: cmd.slice(1, cmd.indexOf('dist/src/server.js')) };
 }
 
 function k8s(): { env: Record<string, string>; flags: string[] } {
@@ -36,7 +36,7 @@ function k8s(): { env: Record<string, string>; flags: string[] } {
   const docs = parseAllDocuments(read('deploy/k8s/deployment.yaml')).map((d) => d.toJS() as Doc);
   const container = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'mayfly')!.spec.template.spec.containers[0]!;
   const env = Object.fromEntries(container.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
-  return { env, flags: container.command.slice(1, container.command.indexOf('dist/server.js')) };
+  return { env, flags: container.command.slice(1, container.command.indexOf('dist/src/server.js')) };
 }
 
 describe('launch settings', () => {

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, TEST_API_KEY, type TestService } from './service.js';
 
 /**
- * The load-test harness (dist/loadtest/cli.js) run as operators run it, against a local
+ * The load-test harness (dist/tools/loadtest/cli.js) run as operators run it, against a local
  * service, for a couple of seconds per case: exit codes, summary, HTML report.
  */
-const CLI = join(import.meta.dirname, '..', 'dist', 'loadtest', 'cli.js');
+const CLI = join(import.meta.dirname, '..', 'dist', 'tools', 'loadtest', 'cli.js');
 
 function loadtest(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -57,7 +57,7 @@ describe('no disk writes at the syscall level', () => {
 
     beforeAll(async () => {
       // dist/ is built by global-setup; make sure it is there before tracing it.
-      execFileSync('test', ['-f', 'dist/server.js']);
+      execFileSync('test', ['-f', 'dist/src/server.js']);
       effects = await effectCorpus();
       const corpus: [string, Uint8Array][] = [['sample1', readSample(1)], ['sample4', readSample(4)], ...await uploadCorpus()];
       server = await spawnServer({ wrapper: ['strace', ...straceArgs()], env: { MAX_UPLOAD_BYTES: String(32 * 1024 * 1024) }, readyTimeoutMs: 180_000 });

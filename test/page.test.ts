@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
+import { NO_DISK_PATH } from '../src/privacy/native-env.js';
 import { samplePath } from './samples.js';
 import { startTestService, TEST_API_KEY, type TestService } from './service.js';
 
@@ -14,11 +15,15 @@ let svc: TestService;
 let browser: Browser;
 beforeAll(async () => {
   svc = await startTestService();
+  // The browser is the test's tool, not the service: playwright makes its artifacts folder in
+  // os.tmpdir(), which the test setup points at a path that does not exist (no-disk rule).
+  process.env.TMPDIR = '/tmp';
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  process.env.TMPDIR = NO_DISK_PATH;
 });
 afterAll(async () => {
   await browser?.close();

@@ -5,7 +5,7 @@ import { authHeaders, postImage } from './service.js';
 import { spawnServer } from './spawned-server.js';
 
 /**
- * Graceful shutdown of the built server (node dist/server.js, as production runs it): SIGTERM
+ * Graceful shutdown of the built server (node dist/src/server.js, as production runs it): SIGTERM
  * while a request is in flight. The in-flight request is held mid-upload by this test (it sends
  * half its body, then waits), so "in flight during shutdown" is a fact, not a race.
  */

@@ -4,7 +4,7 @@ import { freePort } from './ports.js';
 import { TEST_ENV } from './service.js';
 
 /**
- * Runs the BUILT server (`node dist/server.js`, built by global-setup) as its own process on a
+ * Runs the BUILT server (`node dist/src/server.js`, built by global-setup) as its own process on a
  * free loopback port, optionally under a wrapper such as strace. Used by the system tests that
  * look at the process from outside (syscalls, process memory).
  */
@@ -51,7 +51,7 @@ export async function spawnServer(options: {
     PORT: String(port),
     HOST: '127.0.0.1',
   };
-  const command = [...(options.wrapper ?? []), process.execPath, 'dist/server.js'];
+  const command = [...(options.wrapper ?? []), process.execPath, 'dist/src/server.js'];
   const child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('latin1');

@@ -15,12 +15,12 @@ export interface Spawned {
 }
 
 /**
- * Runs the built server (node dist/server.js) as production does, on loopback ports, with the
+ * Runs the built server (node dist/src/server.js) as production does, on loopback ports, with the
  * test key and limits unless `withTestEnv` is false. Its JSON log lines are collected from stdout.
  */
 export async function spawnServer(env: Record<string, string>, withTestEnv = true): Promise<Spawned> {
   const metricsPort = await freePort();
-  const child = spawn(process.execPath, ['dist/server.js'], {
+  const child = spawn(process.execPath, ['dist/src/server.js'], {
     env: {
       PATH: process.env.PATH ?? '', ...(withTestEnv ? TEST_ENV : {}), TFJS_BACKEND: 'wasm', POOL_SIZE: '1', PORT: '0', HOST: '127.0.0.1',
       METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info', ...env,

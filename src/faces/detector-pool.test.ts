@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACE_API_MODEL_DIR } from '../main.js';
-import { decodeToMaxSide } from '../pipeline/decode.js';
+import { decodeToMaxSide } from '../imaging/decode.js';
 import { WipeLedger } from '../privacy/wipe-ledger.js';
 import { readSample } from '../../test/samples.js';
 import { createDetectorPool, type DetectorPool } from './detector-pool.js';

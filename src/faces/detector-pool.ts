@@ -54,7 +54,7 @@ interface Slot {
 /** Compiled worker: under vitest the source is TypeScript, so tests run the built dist/ copy. */
 function workerUrl(): URL {
   const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('../../dist/faces/detect-worker.js', here) : new URL('./detect-worker.js', here);
+  return here.endsWith('.ts') ? new URL('../../dist/src/faces/detect-worker.js', here) : new URL('./detect-worker.js', here);
 }
 
 export async function createDetectorPool(options: PoolOptions): Promise<DetectorPool> {

@@ -9,15 +9,15 @@ import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { StageObserver } from '../pipeline/run.js';
 import type { LedgerObserver } from '../privacy/wipe-ledger.js';
-import { createAdmission } from './admission.js';
+import { createAdmission } from '../request/admission.js';
 import { authenticate, authorize } from './auth.js';
-import type { Drain } from './drain.js';
+import type { Drain } from '../request/drain.js';
 import { buildOpenApi } from './openapi/builder.js';
 import { operationsFor } from './openapi/operations.js';
 import { observeRequests } from './observe.js';
 import { problemHandler } from './problem.js';
 import { rateLimit } from './rate-limit.js';
-import { requestScope } from './request-scope.js';
+import { requestScope } from '../request/request-scope.js';
 import { docsRoutes } from './routes/docs.js';
 import { effectsRoutes } from './routes/effects.js';
 import { healthRoutes } from './routes/health.js';
@@ -25,10 +25,10 @@ import { landmarksRoutes } from './routes/landmarks.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { pageRoutes } from './routes/page.js';
 import { templatesRoutes } from './routes/templates.js';
-import type { ServiceState } from './service-state.js';
-import { uploadImage } from './upload.js';
+import type { ServiceState } from '../request/service-state.js';
+import { uploadImage } from '../request/upload/upload.js';
 
-export type { ServiceState } from './service-state.js';
+export type { ServiceState } from '../request/service-state.js';
 
 export interface AppDeps {
   readonly config: Config;

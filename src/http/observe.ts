@@ -5,8 +5,8 @@ import type { Metrics } from '../metrics/metrics.js';
 import { principalOf } from './auth.js';
 import { maskAddress } from './client-address.js';
 import { operations } from './openapi/operations.js';
-import { timingsOf } from './request-scope.js';
-import { onResponseEnd } from './response-end.js';
+import { timingsOf } from '../request/request-scope.js';
+import { onResponseEnd } from '../request/response-end.js';
 
 /**
  * Request id, one structured log line per request, and the request metrics. The log line holds

@@ -1,5 +1,5 @@
 import { byAreaDescending, scaleFace, type DetectedFace } from '../faces/face.js';
-import type { DecodedImage } from './decode.js';
+import type { DecodedImage } from '../imaging/decode.js';
 import type { RunContext } from './run.js';
 
 /** What the pipeline needs of the faces module: the worker pool satisfies it. */

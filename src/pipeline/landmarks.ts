@@ -1,6 +1,6 @@
 import type { DetectedFace, LandmarkPart, Point } from '../faces/face.js';
 import { LANDMARK_PARTS } from '../faces/face.js';
-import { decodeToMaxSide, inspect, type DecodeLimits } from './decode.js';
+import { decodeToMaxSide, inspect, type DecodeLimits } from '../imaging/decode.js';
 import { detectFaces, type FaceDetector } from './detect.js';
 import { runSteps, type RunContext, type StageObserver } from './run.js';
 

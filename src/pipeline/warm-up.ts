@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { WipeLedger } from '../privacy/wipe-ledger.js';
-import { decodeToMaxSide, type DecodeLimits } from './decode.js';
+import { decodeToMaxSide, type DecodeLimits } from '../imaging/decode.js';
 import type { FaceDetector } from './detect.js';
 
 /**

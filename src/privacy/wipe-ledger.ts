@@ -76,7 +76,7 @@ const ZEROES = new Uint8Array(64 * 1024);
 /** True when every byte is zero (or the buffer was transferred away and is empty here). */
 export function isZeroed(buffer: Wipeable): boolean {
   const view = buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : buffer;
-  // Compared natively, 64 KiB at a time: this runs on every upload chunk (see http/upload.ts).
+  // Compared natively, 64 KiB at a time: this runs on every upload chunk (see request/upload/upload.ts).
   for (let at = 0; at < view.length; at += ZEROES.length) {
     const part = view.subarray(at, at + ZEROES.length);
     if (Buffer.compare(part, ZEROES.subarray(0, part.length)) !== 0) return false;

@@ -1,4 +1,4 @@
-import { OUTPUT_FORMATS } from '../../pipeline/encode.js';
+import { OUTPUT_FORMATS } from '../../imaging/encode.js';
 import { effectFieldsSchema } from '../routes/effects-schema.js';
 import { healthBody, readinessBody } from '../schemas/health.js';
 import { imageFile, landmarksRequest, landmarksResponse } from '../schemas/landmarks.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errors } from '../../errors.js';
-import { OUTPUT_FORMATS, type OutputFormat } from '../../pipeline/encode.js';
-import type { EffectParams } from '../../pipeline/effects.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../imaging/encode.js';
+import type { EffectParams } from '../../pipeline/effect.js';
 
 /**
  * The form fields of POST /v1/effects/{templateId}, as zod schemas (exported so that an OpenAPI

@@ -1,12 +1,12 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Config } from '../../config.js';
 import { errors } from '../../errors.js';
-import { runEffect } from '../../pipeline/effects.js';
-import { MIME_TYPES } from '../../pipeline/encode.js';
+import { runEffect } from '../../pipeline/effect.js';
+import { MIME_TYPES } from '../../imaging/encode.js';
 import type { StageObserver } from '../../pipeline/run.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
-import { runContextOf } from '../request-scope.js';
-import type { ServiceState } from '../service-state.js';
+import { runContextOf } from '../../request/request-scope.js';
+import type { ServiceState } from '../../request/service-state.js';
 import { parseEffectFields } from './effects-schema.js';
 
 const STAGES = ['decode', 'detect', 'composite', 'encode'] as const;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { ServiceState } from '../service-state.js';
+import type { ServiceState } from '../../request/service-state.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 
 /** Liveness and readiness. Liveness never waits behind image work: it touches only the event loop. */

@@ -3,8 +3,8 @@ import type { Config } from '../../config.js';
 import { runLandmarks } from '../../pipeline/landmarks.js';
 import type { StageObserver } from '../../pipeline/run.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
-import { runContextOf } from '../request-scope.js';
-import type { ServiceState } from '../service-state.js';
+import { runContextOf } from '../../request/request-scope.js';
+import type { ServiceState } from '../../request/service-state.js';
 
 /** POST /v1/landmarks: one photo in, faces with their 68 landmarks out (JSON). */
 export function landmarksRoutes(

@@ -1,12 +1,12 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import express, { Router } from 'express';
+import { PACKAGE_ROOT } from '../../package-root.js';
 
 /**
  * GET / — a small self-contained page to try the effects (no CDN). Its files live in
- * src/http/page/ and are served as they are; this module runs from <root>/src/http/routes/
- * (tests) or <root>/dist/http/routes/ (production), so the same relative path finds them.
+ * src/http/page/ and are served as they are, from the source tree, also by the build.
  */
-const PAGE_DIR = fileURLToPath(new URL('../../../src/http/page/', import.meta.url));
+const PAGE_DIR = join(PACKAGE_ROOT, 'src/http/page');
 
 export function pageRoutes(): Router {
   const router = Router();

@@ -1,8 +1,8 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { errors } from '../../errors.js';
-import type { Template } from '../../templates/registry.js';
+import type { Template } from '../../pipeline/templates/registry.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
-import type { ServiceState } from '../service-state.js';
+import type { ServiceState } from '../../request/service-state.js';
 
 const round = (v: number): number => Math.round(v * 10) / 10;
 

@@ -1,15 +1,15 @@
 // First import: the same native environment as the service (no libvips temp files).
-import '../privacy/native-env.js';
+import '../../src/privacy/native-env.js';
 import { readFileSync } from 'node:fs';
 import { cpus, setPriority } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import sharp from 'sharp';
-import { loadConfig } from '../config.js';
-import { FACE_API_MODEL_DIR, TEMPLATE_ASSET_ROOTS } from '../main.js';
-import { parseEffectFields } from '../http/routes/effects-schema.js';
-import { readTemplateDefinitions } from '../templates/load.js';
+import { loadConfig } from '../../src/config.js';
+import { FACE_API_MODEL_DIR, TEMPLATE_ASSET_ROOTS } from '../../src/main.js';
+import { parseEffectFields } from '../../src/http/routes/effects-schema.js';
+import { readTemplateDefinitions } from '../../src/pipeline/templates/load.js';
 import { multipartBody, type PreparedBody } from '../loadtest/multipart.js';
 import { measureEffectFloor, measureFloor, measureParallelFloor, type EffectFloorOptions, type FloorOptions, type FloorResult } from './floor.js';
 import { measureWarmUp, runLevel, timedRequest, type LevelResult } from './http-levels.js';
@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * `npm run bench`: the floor (decode + detect + landmarks in-process, one thread) and the effect's
- * floor (`--effect <id>`, default astronaut; `none` skips it), then the service over HTTP (`node dist/server.js`) at several concurrencies, the 12 MP phone-photo case
+ * floor (`--effect <id>`, default astronaut; `none` skips it), then the service over HTTP (`node dist/src/server.js`) at several concurrencies, the 12 MP phone-photo case
  * for peak memory, and the warm-up figure. Settings come from the same env as the service
  * (POOL_SIZE, DETECT_MAX_SIDE, …), so the floor and the server measure the same work.
  * Prints figures; asserts nothing.

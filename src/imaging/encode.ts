@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { WipeLedger } from '../privacy/wipe-ledger.js';
-import type { Raster } from './composite/raster.js';
+import type { Raster } from './raster.js';
 
 export const OUTPUT_FORMATS = ['jpeg', 'png', 'webp', 'avif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The service as operators run it: `node dist/server.js` in its own process on a free loopback
+ * The service as operators run it: `node dist/src/server.js` in its own process on a free loopback
  * port, so its memory is measured on its own (/proc/PID/status) and the load generator's CPU is
  * at least in a different process.
  */
@@ -21,7 +21,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-const SERVER = fileURLToPath(new URL('../server.js', import.meta.url));
+const SERVER = fileURLToPath(new URL('../../src/server.js', import.meta.url));
 /**
  * The node flags `npm start`, the Dockerfile and deploy/k8s run the server with (a test keeps them
  * equal). Measured (README, performance): without the first, V8 ran a major GC per effect request

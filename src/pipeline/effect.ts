@@ -1,14 +1,14 @@
 import sharp from 'sharp';
 import type { DetectedFace } from '../faces/face.js';
 import type { WipeLedger } from '../privacy/wipe-ledger.js';
-import type { Template, TemplateRegistry } from '../templates/registry.js';
-import { compositeFaceInHole } from './composite/face-in-hole.js';
-import { compositeFaceSwap } from './composite/face-swap.js';
-import { compositeOverlay } from './composite/overlay.js';
-import type { Raster } from './composite/raster.js';
-import { decodeToMaxSide, inspect, type DecodedImage, type DecodeLimits } from './decode.js';
+import type { Template, TemplateRegistry } from './templates/registry.js';
+import { compositeFaceInHole } from './kinds/face-in-hole.js';
+import { compositeFaceSwap } from './kinds/face-swap.js';
+import { compositeOverlay } from './kinds/overlay.js';
+import type { Raster } from '../imaging/raster.js';
+import { decodeToMaxSide, inspect, type DecodedImage, type DecodeLimits } from '../imaging/decode.js';
 import { detectFaces, type FaceDetector } from './detect.js';
-import { encodeImage, type OutputFormat } from './encode.js';
+import { encodeImage, type OutputFormat } from '../imaging/encode.js';
 import { runSteps, type RunContext, type StageObserver } from './run.js';
 import { selectFaces, type FaceChoice } from './select-faces.js';
 

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import multer, { type StorageEngine } from 'multer';
-import type { WipeLedger } from '../privacy/wipe-ledger.js';
+import type { WipeLedger } from '../../privacy/wipe-ledger.js';
 
 /**
  * A multer StorageEngine that never touches the disk and leaves no stray copies: each incoming

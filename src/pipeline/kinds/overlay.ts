@@ -1,6 +1,6 @@
-import { apply, faceAnchors, invert, scaled, similarity, type Vec } from '../../templates/geometry.js';
-import type { OverlayTemplate, Pixels } from '../../templates/registry.js';
-import { drawArt, regionAround, type Raster } from './raster.js';
+import { apply, faceAnchors, invert, scaled, similarity, type Vec } from '../../imaging/geometry.js';
+import type { OverlayTemplate, Pixels } from '../templates/registry.js';
+import { drawArt, regionAround, type Raster } from '../../imaging/raster.js';
 
 /** Sizes the overlay art is pre-scaled to, so that small faces are not drawn from huge art (aliasing). */
 const ART_EDGES = [48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048];

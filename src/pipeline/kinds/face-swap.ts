@@ -1,7 +1,7 @@
-import { convexHull, distance, inset, triangleAffine, type Vec } from '../../templates/geometry.js';
-import type { FaceSwapTemplate, Pixels } from '../../templates/registry.js';
-import { labStats, labToRgb, rgbToLab, transferLab } from './colour.js';
-import { feather, polygonMask, regionAround, type Raster, type Region } from './raster.js';
+import { convexHull, distance, inset, triangleAffine, type Vec } from '../../imaging/geometry.js';
+import type { FaceSwapTemplate, Pixels } from '../templates/registry.js';
+import { labStats, labToRgb, rgbToLab, transferLab } from '../../imaging/colour.js';
+import { feather, polygonMask, regionAround, type Raster, type Region } from '../../imaging/raster.js';
 
 /**
  * Face swap: the user's face is warped onto the portrait face piecewise-affinely (each triangle

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { faceAnchors, type Vec } from './geometry.js';
+import { faceAnchors, type Vec } from '../../imaging/geometry.js';
 import { TemplateError, type LoadedDefinition } from './load.js';
 import type { TemplateKind } from './schema.js';
-import { delaunay, type Triangle } from './triangulation.js';
+import { delaunay, type Triangle } from '../../imaging/triangulation.js';
 
 /**
  * Templates ready to composite: art rasterised, face-swap portraits cropped and their faces

@@ -1,9 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
-import { AppError, errors } from '../errors.js';
+import { AppError, errors } from '../../errors.js';
 import { memoryStorage } from './memory-storage.js';
-import { scopeOf } from './request-scope.js';
-import { isZeroed, type WipeLedger } from '../privacy/wipe-ledger.js';
+import { scopeOf } from '../request-scope.js';
+import { isZeroed, type WipeLedger } from '../../privacy/wipe-ledger.js';
 
 export interface UploadOptions {
   readonly maxUploadBytes: number;

@@ -1,11 +1,11 @@
-import { createDetectorPool } from '../faces/detector-pool.js';
-import { loadFaceModel, type FaceModel } from '../faces/face-model.js';
-import type { BackendChoice } from '../faces/protocol.js';
-import { decodeToMaxSide } from '../pipeline/decode.js';
-import { runEffect, type EffectParams } from '../pipeline/effects.js';
-import { WipeLedger } from '../privacy/wipe-ledger.js';
-import type { LoadedDefinition } from '../templates/load.js';
-import { prepareTemplates } from '../templates/registry.js';
+import { createDetectorPool } from '../../src/faces/detector-pool.js';
+import { loadFaceModel, type FaceModel } from '../../src/faces/face-model.js';
+import type { BackendChoice } from '../../src/faces/protocol.js';
+import { decodeToMaxSide } from '../../src/imaging/decode.js';
+import { runEffect, type EffectParams } from '../../src/pipeline/effect.js';
+import { WipeLedger } from '../../src/privacy/wipe-ledger.js';
+import type { LoadedDefinition } from '../../src/pipeline/templates/load.js';
+import { prepareTemplates } from '../../src/pipeline/templates/registry.js';
 
 /**
  * The floor: the service's own decode (sharp, shrink-on-load to the working size) and its own

@@ -1,7 +1,7 @@
-import { apply, distance, faceAnchors, faceOutline, inset, invert, similarity, type Affine, type Vec } from '../../templates/geometry.js';
-import type { FaceInHoleTemplate, Pixels } from '../../templates/registry.js';
-import { labStats, labToRgb, rgbToLab } from './colour.js';
-import { drawAligned, feather, polygonMask, regionAround, type Raster, type Region } from './raster.js';
+import { apply, distance, faceAnchors, faceOutline, inset, invert, similarity, type Affine, type Vec } from '../../imaging/geometry.js';
+import type { FaceInHoleTemplate, Pixels } from '../templates/registry.js';
+import { labStats, labToRgb, rgbToLab } from '../../imaging/colour.js';
+import { drawAligned, feather, polygonMask, regionAround, type Raster, type Region } from '../../imaging/raster.js';
 
 /** Feather radius of the face outline, as a fraction of the slot's eye distance. */
 const FEATHER = 0.18;

@@ -1,5 +1,5 @@
 import type { FaceDetector } from '../pipeline/detect.js';
-import type { TemplateRegistry } from '../templates/registry.js';
+import type { TemplateRegistry } from '../pipeline/templates/registry.js';
 
 /** What the HTTP layer reads of the running service; main.ts owns and updates it. */
 export interface ServiceState {

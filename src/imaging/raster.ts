@@ -1,4 +1,4 @@
-import type { Affine, Vec } from '../../templates/geometry.js';
+import type { Affine, Vec } from './geometry.js';
 
 /**
  * Raw pixel maths on typed arrays, for what sharp cannot do per pixel: sampling through an

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { Request } from 'express';
 import multer from 'multer';
 import { describe, expect, it } from 'vitest';
-import { isZeroed, WipeLedger } from '../privacy/wipe-ledger.js';
+import { isZeroed, WipeLedger } from '../../privacy/wipe-ledger.js';
 import { memoryStorage } from './memory-storage.js';
 
 interface Stored { buffer: Buffer; size: number }
