@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { createDetectorPool, type DetectorPool } from './faces/detector-pool.js';
 import { createApp, type ServiceState } from './http/app.js';
 import { connectRedis, type RedisStore } from './limits/redis-store.js';
-import { createDrain } from './request/drain.js';
+import { createCapacity } from './request/capacity.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { metricsListener } from './http/routes/metrics.js';
@@ -64,8 +64,16 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const credentials = options.credentials ?? await loadCredentials(config);
   if (credentials.devKey) logger.warn('no API_KEYS, API_KEYS_FILE or JWT settings: accepting only a generated development key');
   let pool: DetectorPool | undefined;
-  const drain = createDrain(state, options.ledgerObserver);
-  const metrics = createMetrics({ stats: () => pool?.stats(), inFlight: () => drain.inFlight() });
+  const metrics = createMetrics();
+  const capacity = createCapacity({
+    maxInFlight: config.maxInFlight,
+    maxConcurrentUploads: config.maxConcurrentUploads,
+    retryAfterMaxS: config.retryAfterMaxS,
+    state,
+    registry: metrics.registry,
+    detectorStats: () => pool?.stats(),
+    ledgerObserver: options.ledgerObserver,
+  });
   let store: RedisStore | undefined;
   if (config.redisUrl !== undefined) {
     metrics.setRateLimitStoreUp(false);
@@ -88,14 +96,13 @@ export async function startService(config: Config, options: StartOptions = {}): 
     config,
     state,
     version,
-    ledgerObserver: drain.ledgerObserver,
     stageObserver: metrics.stageObserver,
     onUnexpectedError: (error) => logger.error({ err: error }, 'unexpected error'),
     credentials,
     limiter,
     metrics,
     logger,
-    drain,
+    capacity,
   });
   const server = createServer({
     headersTimeout: config.headersTimeoutMs,
@@ -154,12 +161,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const stop = (): Promise<void> => (stopping ??= drainAndStop());
   const drainAndStop = async (): Promise<void> => {
     state.phase = 'stopping';
-    logger.info({ inFlight: drain.inFlight(), graceMs: config.shutdownGraceMs }, 'draining');
+    logger.info({ open: capacity.counts().open, graceMs: config.shutdownGraceMs }, 'draining');
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), config.shutdownGraceMs); });
-    const drained = await Promise.race([drain.idle().then(() => true), grace]);
+    const drained = await Promise.race([capacity.idle().then(() => true), grace]);
     clearTimeout(timer);
-    const unfinished = drain.inFlight();
+    const unfinished = capacity.counts().open;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
@@ -168,7 +175,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     await pool?.close();
     await store?.close();
     if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
-    logger.info({ drained, unfinished, openLedgers: drain.openLedgers() }, 'stopped');
+    logger.info({ drained, unfinished, openLedgers: capacity.counts().openLedgers }, 'stopped');
   };
 
   return { server, state, logger, ready, metricsServer, devKey: credentials.devKey, stop };

@@ -36,9 +36,9 @@ function heldUpload(url: string, photo: Buffer) {
   return { answer, finish: () => req.end(body.subarray(half)) };
 }
 
-async function inFlight(metricsUrl: string): Promise<number> {
+async function openRequests(metricsUrl: string): Promise<number> {
   const text = await (await fetch(metricsUrl)).text();
-  const line = text.split('\n').find((l) => l.startsWith('mayfly_in_flight_requests '));
+  const line = text.split('\n').find((l) => l.startsWith('mayfly_requests_open '));
   return Number(line?.split(' ')[1]);
 }
 
@@ -53,10 +53,10 @@ describe('graceful shutdown on SIGTERM', () => {
     try {
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
       const held = heldUpload(server.url, readSample(3));
-      await until(async () => (await inFlight(server.metricsUrl)) === 1);
+      await until(async () => (await openRequests(server.metricsUrl)) === 1);
 
       server.child.kill('SIGTERM');
-      expect(await server.waitForLog('draining')).toMatchObject({ inFlight: 1, graceMs: 60000 });
+      expect(await server.waitForLog('draining')).toMatchObject({ open: 1, graceMs: 60000 });
 
       const ready = await fetch(`${server.url}/readyz`);
       expect(ready.status).toBe(503);
@@ -82,7 +82,7 @@ describe('graceful shutdown on SIGTERM', () => {
     const server = await spawnServer({ SHUTDOWN_GRACE_MS: '500', BODY_IDLE_TIMEOUT_MS: '60000' });
     try {
       const held = heldUpload(server.url, readSample(3));
-      await until(async () => (await inFlight(server.metricsUrl)) === 1);
+      await until(async () => (await openRequests(server.metricsUrl)) === 1);
       server.child.kill('SIGTERM');
       // The client never sends the rest: the grace period runs out.
       await expect(held.answer).rejects.toThrow(/socket hang up|ECONNRESET/);

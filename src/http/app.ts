@@ -1,5 +1,5 @@
 import cors from 'cors';
-import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Credentials } from '../auth/credentials.js';
@@ -8,16 +8,13 @@ import { errors } from '../errors.js';
 import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { StageObserver } from '../pipeline/run.js';
-import type { LedgerObserver } from '../privacy/wipe-ledger.js';
-import { createAdmission } from '../request/admission.js';
-import { authenticate, authorize } from './auth.js';
-import type { Drain } from '../request/drain.js';
+import type { Capacity } from '../request/capacity.js';
+import type { SpineDeps } from '../request/image-request.js';
+import { createGuard } from './guard.js';
 import { buildOpenApi } from './openapi/builder.js';
 import { operationsFor } from './openapi/operations.js';
 import { observeRequests } from './observe.js';
 import { problemHandler } from './problem.js';
-import { rateLimit } from './rate-limit.js';
-import { requestScope } from '../request/request-scope.js';
 import { docsRoutes } from './routes/docs.js';
 import { effectsRoutes } from './routes/effects.js';
 import { healthRoutes } from './routes/health.js';
@@ -26,7 +23,6 @@ import { metricsRoutes } from './routes/metrics.js';
 import { pageRoutes } from './routes/page.js';
 import { templatesRoutes } from './routes/templates.js';
 import type { ServiceState } from '../request/service-state.js';
-import { uploadImage } from '../request/upload/upload.js';
 
 export type { ServiceState } from '../request/service-state.js';
 
@@ -35,13 +31,12 @@ export interface AppDeps {
   readonly state: ServiceState;
   readonly version: string;
   readonly onUnexpectedError: (error: unknown) => void;
-  readonly ledgerObserver?: LedgerObserver;
   readonly stageObserver?: StageObserver;
   readonly credentials: Credentials;
   readonly limiter: RateLimiter;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  readonly drain: Drain;
+  readonly capacity: Capacity;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -85,33 +80,21 @@ export function createApp(deps: AppDeps): Express {
   // model work, and the try-it page shows previews before a key is entered.
   app.use(templatesRoutes(state));
 
-  // Every other /v1 route: not shutting down → authenticated → allowed (scope) → within its limits.
-  app.use('/v1', deps.drain.gate, authenticate(deps.credentials), authorize(), rateLimit(deps.limiter, {
-    rps: config.rateLimitRps, burst: config.rateLimitBurst, daily: config.dailyQuota,
-  }));
-
-  // Every image route: ready → scope (ledger, deadline) → upload into memory → admission.
-  const admission = createAdmission(config.maxInFlight, config.retryAfterMaxS);
-  const whenReady = (_req: Request, _res: Response, next: NextFunction): void => {
-    next(state.phase === 'ready' && state.detector ? undefined : errors.notReady());
+  // Image routes: each carries its own guard (shutdown, key, scope, rate limit) and runs the spine.
+  const guard = createGuard({
+    capacity: deps.capacity,
+    credentials: deps.credentials,
+    limiter: deps.limiter,
+    limits: { rps: config.rateLimitRps, burst: config.rateLimitBurst, daily: config.dailyQuota },
+  });
+  const spine: SpineDeps = {
+    state,
+    capacity: deps.capacity,
+    requestTimeoutMs: config.requestTimeoutMs,
+    upload: { maxUploadBytes: config.maxUploadBytes, bodyIdleTimeoutMs: config.bodyIdleTimeoutMs },
   };
-  const imageRequest: RequestHandler[] = [
-    whenReady,
-    deps.drain.countLedger,
-    admission.gate,
-    requestScope({ timeoutMs: config.requestTimeoutMs, observer: deps.ledgerObserver }),
-    uploadImage({
-      maxUploadBytes: config.maxUploadBytes,
-      maxConcurrentUploads: config.maxConcurrentUploads,
-      bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
-      maxFields: 8,
-      overloaded: admission.overloaded,
-    }),
-    admission.middleware,
-  ];
-
-  app.use(landmarksRoutes(config, state, imageRequest, deps.stageObserver));
-  app.use(effectsRoutes(config, state, imageRequest, deps.stageObserver));
+  app.use(landmarksRoutes(config, spine, guard, deps.stageObserver));
+  app.use(effectsRoutes(config, spine, guard, deps.stageObserver));
 
   app.use((_req, _res, next) => next(errors.notFound()));
   app.use(problemHandler(deps.onUnexpectedError));

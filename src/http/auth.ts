@@ -1,8 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Credentials } from '../auth/credentials.js';
 import { looksLikeJwt, TokenRejected } from '../auth/jwt-verifier.js';
-import type { Principal, Scope } from '../auth/principal.js';
+import type { Scope } from '../auth/principal.js';
 import { errors } from '../errors.js';
+import { contextOf } from '../request/context.js';
 
 /**
  * Authentication for /v1/*: an API key (`Authorization: Bearer <key>` or `X-API-Key: <key>`) or
@@ -10,12 +11,6 @@ import { errors } from '../errors.js';
  * WWW-Authenticate; right credentials without the route's scope: 403. Runs before the upload,
  * so nobody unauthenticated ever gets a photo buffered.
  */
-const principals = new WeakMap<Request, Principal>();
-
-export function principalOf(req: Request): Principal | undefined {
-  return principals.get(req);
-}
-
 function presented(req: Request): string | undefined {
   const header = req.get('authorization');
   if (header !== undefined) {
@@ -27,7 +22,7 @@ function presented(req: Request): string | undefined {
 }
 
 export function authenticate(credentials: Credentials): RequestHandler {
-  return (req: Request, _res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     const secret = presented(req);
     if (secret === undefined) {
       next(errors.missingCredentials());
@@ -39,7 +34,7 @@ export function authenticate(credentials: Credentials): RequestHandler {
     }
     if (credentials.jwt && looksLikeJwt(secret)) {
       credentials.jwt.verify(secret).then((principal) => {
-        principals.set(req, principal);
+        contextOf(res).principal = principal;
         next();
       }, (error: unknown) => {
         next(error instanceof TokenRejected ? errors.invalidCredentials(error.message) : error);
@@ -51,26 +46,18 @@ export function authenticate(credentials: Credentials): RequestHandler {
       next(errors.invalidCredentials());
       return;
     }
-    principals.set(req, principal);
+    contextOf(res).principal = principal;
     next();
   };
 }
 
-/** Which scope each /v1 path needs; paths not listed need none (they end in 404). */
-export const ROUTE_SCOPES: readonly { readonly prefix: string; readonly scope: Scope }[] = [
-  { prefix: '/v1/landmarks', scope: 'landmarks' },
-  { prefix: '/v1/effects', scope: 'effects' },
-];
-
-export function scopeFor(path: string): Scope | undefined {
-  return ROUTE_SCOPES.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`))?.scope;
-}
-
-/** 403 unless the caller's principal holds the scope its route needs. After `authenticate`. */
-export function authorize(): RequestHandler {
-  return (req: Request, _res: Response, next: NextFunction) => {
-    const scope = scopeFor(req.originalUrl.split('?')[0] ?? '');
-    const principal = principalOf(req);
-    next(scope === undefined || principal?.scopes.has(scope) ? undefined : errors.forbidden(scope));
+/**
+ * 403 unless the caller holds `scope`. Attached to the route that serves the request (never
+ * matched against the URL string: express routes case-insensitively and accepts absolute-form
+ * targets, so a string match could be sidestepped). After `authenticate`.
+ */
+export function requireScope(scope: Scope): RequestHandler {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    next(contextOf(res).principal?.scopes.has(scope) ? undefined : errors.forbidden(scope));
   };
 }

@@ -2,11 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.js';
-import { principalOf } from './auth.js';
 import { maskAddress } from './client-address.js';
 import { operations } from './openapi/operations.js';
-import { timingsOf } from '../request/request-scope.js';
-import { onResponseEnd } from '../request/response-end.js';
+import { openContext, responseEnded } from '../request/context.js';
 
 /**
  * Request id, one structured log line per request, and the request metrics. The log line holds
@@ -36,21 +34,21 @@ export function observeRequests(logger: Logger, metrics: Metrics): RequestHandle
   return (req: Request, res: Response, next: NextFunction) => {
     const offered = req.get('x-request-id');
     const requestId = offered !== undefined && SANE_REQUEST_ID.test(offered) ? offered : randomUUID();
-    res.locals.requestId = requestId;
+    const ctx = openContext(res, requestId);
     res.set('X-Request-Id', requestId);
     const started = performance.now();
-    onResponseEnd(res, () => {
+    void responseEnded(res).then(() => {
       const ms = performance.now() - started;
       const route = routeLabel(req);
       // A response that never finished (client gone, connection cut) counts as 499, as nginx does.
       const status = res.writableFinished ? res.statusCode : 499;
-      const code = typeof res.locals.errorCode === 'string' ? res.locals.errorCode : undefined;
+      const code = ctx.errorCode;
       metrics.observeRequest(route, req.method, status, ms / 1000);
       if (code !== undefined) metrics.observeRejection(code);
-      const timings = timingsOf(req);
+      const timings = ctx.scope?.timings;
       const line = {
         reqId: requestId,
-        keyId: principalOf(req)?.id,
+        keyId: ctx.principal?.id,
         method: req.method,
         route,
         status,

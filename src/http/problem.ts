@@ -16,7 +16,7 @@ export function problemOf(error: AppError): ProblemBody {
 
 export function sendProblem(res: Response, error: AppError): void {
   // Read by the request log and the rejections metric.
-  res.locals.errorCode = error.code;
+  if (res.locals.mayfly) res.locals.mayfly.errorCode = error.code;
   if (res.headersSent) {
     res.destroy();
     return;

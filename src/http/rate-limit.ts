@@ -2,15 +2,15 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Limits } from '../auth/principal.js';
 import { errors } from '../errors.js';
 import type { RateLimiter } from '../limits/rate-limiter.js';
-import { principalOf } from './auth.js';
+import { contextOf } from '../request/context.js';
 
 /**
  * Rate limit and daily quota per caller, after `authenticate`: every /v1 request costs one
  * point. Answers carry RateLimit-* headers; refusals are 429 with Retry-After.
  */
 export function rateLimit(limiter: RateLimiter, defaults: Limits): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const principal = principalOf(req);
+  return (_req: Request, res: Response, next: NextFunction) => {
+    const { principal } = contextOf(res);
     if (!principal) {
       next(errors.missingCredentials());
       return;

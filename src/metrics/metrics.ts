@@ -6,11 +6,8 @@ import type { StageObserver } from '../pipeline/run.js';
  * in one process). Labels are bounded: route templates, status codes, error codes, stage names.
  * No key ids, no client addresses, nothing about an image.
  */
-export interface PoolGauges {
-  stats(): { size: number; busy: number; queued: number } | undefined;
-  inFlight(): number;
-}
-
+/* Gauges of load (requests open, uploads, in flight, the detector pool) are registered by
+ * request/capacity.ts, the one owner of those counts. */
 export interface Metrics {
   readonly registry: Registry;
   readonly stageObserver: StageObserver;
@@ -20,7 +17,7 @@ export interface Metrics {
   setRateLimitStoreUp(up: boolean): void;
 }
 
-export function createMetrics(gauges: PoolGauges): Metrics {
+export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'mayfly_' });
 
@@ -47,29 +44,6 @@ export function createMetrics(gauges: PoolGauges): Metrics {
   const storeUp = new Gauge({
     name: 'mayfly_rate_limit_store_up', help: '1 when the shared (Redis) rate-limit store is reachable, 0 when not.',
     registers: [registry],
-  });
-  new Gauge({
-    name: 'mayfly_detector_queue_depth', help: 'Detection jobs waiting for a worker.', registers: [registry],
-    collect() { this.set(gauges.stats()?.queued ?? 0); },
-  });
-  new Gauge({
-    name: 'mayfly_detector_workers', help: 'Detection workers in the pool.', registers: [registry],
-    collect() { this.set(gauges.stats()?.size ?? 0); },
-  });
-  new Gauge({
-    name: 'mayfly_detector_workers_busy', help: 'Detection workers running a job now.', registers: [registry],
-    collect() { this.set(gauges.stats()?.busy ?? 0); },
-  });
-  new Gauge({
-    name: 'mayfly_detector_utilisation_ratio', help: 'Busy workers / workers, sampled at scrape time.', registers: [registry],
-    collect() {
-      const s = gauges.stats();
-      this.set(s && s.size > 0 ? s.busy / s.size : 0);
-    },
-  });
-  new Gauge({
-    name: 'mayfly_in_flight_requests', help: 'Image requests past the upload stage, being processed.', registers: [registry],
-    collect() { this.set(gauges.inFlight()); },
   });
 
   return {

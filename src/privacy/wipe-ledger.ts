@@ -10,6 +10,8 @@
 export type Wipeable = Uint8Array | ArrayBuffer;
 
 export interface LedgerObserver {
+  /** Called when a ledger is opened (the shutdown report counts ledgers opened and not wiped). */
+  onOpened?(ledger: WipeLedger): void;
   /** Called once per ledger after it wiped everything; tests use it to prove the wipe. */
   onWiped?(buffers: readonly Wipeable[], ledger: WipeLedger): void;
   /** Called each time buffers are zeroed and let go before the end (see `release`). */
@@ -20,7 +22,9 @@ export class WipeLedger {
   private readonly buffers: Wipeable[] = [];
   private closed = false;
 
-  constructor(private readonly observer: LedgerObserver = {}) {}
+  constructor(private readonly observer: LedgerObserver = {}) {
+    observer.onOpened?.(this);
+  }
 
   /** Registers `buffer` for wiping and returns it, so allocation and registration are one step. */
   track<T extends Wipeable>(buffer: T): T {

@@ -1,18 +1,20 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import multer from 'multer';
 import { AppError, errors } from '../../errors.js';
-import { memoryStorage } from './memory-storage.js';
-import { scopeOf } from '../request-scope.js';
 import { isZeroed, type WipeLedger } from '../../privacy/wipe-ledger.js';
+import { memoryStorage } from './memory-storage.js';
 
 export interface UploadOptions {
   readonly maxUploadBytes: number;
-  readonly maxConcurrentUploads: number;
   readonly bodyIdleTimeoutMs: number;
   /** Non-file form fields the route accepts (effects take format, quality, …). */
   readonly maxFields: number;
-  /** The 503 for a request refused because every upload slot is taken. */
-  readonly overloaded: () => AppError;
+}
+
+/** The photo in memory (a view of a ledger-tracked buffer) and the form's text fields. */
+export interface Upload {
+  readonly image: Uint8Array;
+  readonly fields: Readonly<Record<string, unknown>>;
 }
 
 /** multer/busboy failures are all caused by the client's body: each becomes a 4xx. */
@@ -42,13 +44,53 @@ export function isMultipartFormData(contentType: string | undefined): boolean {
 }
 
 /**
- * Receives the one photo of an image request into memory (field "image"), with every multer
- * limit set (all default to Infinity), a cap on uploads received at once, and an idle timeout
- * between body chunks so that a client trickling bytes is cut off.
+ * Checks the request's framing before any body byte is kept: multipart, not empty, not declared
+ * larger than the limit. A refused body is still read (and each chunk zeroed) where that lets
+ * the client see the answer; a body declared far too large is answered at once and the
+ * connection closed. Resolves when the request may go on to `receiveUpload`.
  */
-export function uploadImage(options: UploadOptions): RequestHandler {
+export async function checkUploadFraming(req: Request, res: Response, ledger: WipeLedger, options: UploadOptions): Promise<void> {
+  // Judge by the Content-Type alone: req.is() answers null for a request without a body, which
+  // would turn an empty multipart request into "not multipart" instead of "missing image".
+  if (!isMultipartFormData(req.headers['content-type'])) {
+    discardBody(req, ledger);
+    throw errors.notMultipart();
+  }
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (declared === 0) throw errors.missingImage();
+  // A body declared larger than the file limit plus room for the form's other parts is refused
+  // without parsing it. Up to a bound it is read (and zeroed) first and answered after, so that
+  // ordinary clients — fetch, phones — see the 413 rather than a connection reset mid-upload;
+  // a body declared far larger is answered at once and the connection closed.
+  if (declared > options.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) {
+    const tooLarge = errors.payloadTooLarge(options.maxUploadBytes);
+    if (declared > options.maxUploadBytes * DRAIN_FACTOR + MULTIPART_OVERHEAD_BYTES) {
+      res.set('Connection', 'close');
+      throw tooLarge;
+    }
+    discardBody(req, ledger);
+    await new Promise<void>((resolve) => { req.once('end', resolve); req.once('close', resolve); });
+    throw tooLarge;
+  }
+}
+
+/**
+ * A request the service refuses before reading its body (no room): the body is read and zeroed
+ * as it arrives, and the connection is closed after the answer.
+ */
+export function refuseBody(req: Request, res: Response, ledger: WipeLedger): void {
+  res.set('Connection', 'close');
+  discardBody(req, ledger);
+}
+
+/**
+ * Receives the one photo of an image request into memory (field "image"), with every multer
+ * limit set (all default to Infinity) and an idle timeout between body chunks, so that a client
+ * trickling bytes is cut off. Every byte lands in ledger-tracked buffers.
+ */
+export function receiveUpload(req: Request, res: Response, ledger: WipeLedger, options: UploadOptions): Promise<Upload> {
   const parse = multer({
-    storage: memoryStorage({ maxBytes: options.maxUploadBytes, ledgerOf: (req) => scopeOf(req).ledger }),
+    storage: memoryStorage({ maxBytes: options.maxUploadBytes, ledgerOf: () => ledger }),
     limits: {
       fileSize: options.maxUploadBytes,
       files: 1,
@@ -59,67 +101,22 @@ export function uploadImage(options: UploadOptions): RequestHandler {
       headerPairs: 32,
     },
   }).single('image');
-  let active = 0;
 
-  return (req: Request, res: Response, next: NextFunction) => {
-    // Judge by the Content-Type alone: req.is() answers null for a request without a body, which
-    // would turn an empty multipart request into "not multipart" instead of "missing image".
-    const ledger = scopeOf(req).ledger;
-    if (!isMultipartFormData(req.headers['content-type'])) {
-      discardBody(req, ledger);
-      next(errors.notMultipart());
-      return;
-    }
-    const declared = Number(req.headers['content-length'] ?? Number.NaN);
-    if (declared === 0) {
-      next(errors.missingImage());
-      return;
-    }
-    // A body declared larger than the file limit plus room for the form's other parts is refused
-    // without parsing it. Up to a bound it is read (and zeroed) first and answered after, so that
-    // ordinary clients — fetch, phones — see the 413 rather than a connection reset mid-upload;
-    // a body declared far larger is answered at once and the connection closed.
-    if (declared > options.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) {
-      const tooLarge = errors.payloadTooLarge(options.maxUploadBytes);
-      if (declared > options.maxUploadBytes * DRAIN_FACTOR + MULTIPART_OVERHEAD_BYTES) {
-        res.set('Connection', 'close');
-        next(tooLarge);
-        return;
-      }
-      discardBody(req, ledger);
-      let answered = false;
-      const answer = (): void => { if (!answered) { answered = true; next(tooLarge); } };
-      req.once('end', answer);
-      req.once('close', answer);
-      return;
-    }
-    if (active >= options.maxConcurrentUploads) {
-      res.set('Connection', 'close');
-      discardBody(req, ledger);
-      next(options.overloaded());
-      return;
-    }
-    active++;
+  return new Promise<Upload>((resolve, reject) => {
     const body = rawBody(ledger);
     let finished = false;
     let idle: NodeJS.Timeout | undefined;
     const done = (error?: unknown): void => {
       if (finished) return;
       finished = true;
-      active--;
       // The file is in the owned buffer now (or refused): the raw chunks are not needed any more.
       body.release();
       clearTimeout(idle);
       req.off('data', touch);
-      if (error) {
-        next(uploadError(error, options.maxUploadBytes));
-      } else if (!req.file) {
-        next(errors.missingImage());
-      } else if (req.file.size === 0) {
-        next(errors.missingImage('The file in the field "image" is empty.'));
-      } else {
-        next();
-      }
+      if (error) reject(uploadError(error, options.maxUploadBytes));
+      else if (!req.file) reject(errors.missingImage());
+      else if (req.file.size === 0) reject(errors.missingImage('The file in the field "image" is empty.'));
+      else resolve({ image: req.file.buffer, fields: (req.body ?? {}) as Record<string, unknown> });
     };
     const touch = (): void => {
       clearTimeout(idle);
@@ -137,7 +134,7 @@ export function uploadImage(options: UploadOptions): RequestHandler {
     parse(req, res, (error?: unknown) => done(error));
     // After parse(): busboy's pipe listener sees each chunk first; this one only registers it.
     req.on('data', body.onChunk);
-  };
+  });
 }
 
 interface RawBody {
