@@ -47,6 +47,8 @@ export interface Config {
   readonly sharpConcurrency: number;
   /** Folder of the templates (one sub-folder per template with its template.json). */
   readonly templatesDir: string;
+  /** Bytes of template art derived per output size (scaled art) kept at once, least recently used dropped. */
+  readonly templateCacheBytes: number;
   /** Output long edge of an effect when the request gives no maxSize. */
   readonly effectDefaultSize: number;
   /** Largest maxSize a request may ask for (also bounds the decoded copy of the photo). */
@@ -257,6 +259,8 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 20_000, 0, 600_000),
     sharpConcurrency: r.int('SHARP_CONCURRENCY', 1, 0, 64),
     templatesDir: r.str('TEMPLATES_DIR', 'models/templates'),
+    // About 16 scene-sized arts of ~1000 px (4 MB each as RGBA); the native art is kept besides.
+    templateCacheBytes: r.int('TEMPLATE_CACHE_MB', 64, 1, 4096) * MiB,
     effectDefaultSize: r.int('EFFECT_DEFAULT_SIZE', 1024, 64, 8192),
     effectMaxSize: r.int('EFFECT_MAX_SIZE', 2048, 64, 8192),
     effectMinFacePx: r.int('EFFECT_MIN_FACE_PX', 40, 8, 4096),

@@ -148,6 +148,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     // Face-swap portraits are detected once here; templates get a plain function, not the models.
     state.templates = await prepareTemplates(templateDefinitions, {
       assetRoots: TEMPLATE_ASSET_ROOTS,
+      cacheBytes: config.templateCacheBytes,
       detect: (pixels, width, height) => created.detect({ pixels, width, height, deadline: Date.now() + 60_000 }),
     });
     if (state.phase === 'starting') state.phase = 'ready';

@@ -29,7 +29,7 @@ afterAll(async () => { await svc?.close(); });
 async function referenceFaces(bytes: Uint8Array): Promise<FaceLike[]> {
   const ledger = new WipeLedger();
   const full = await decodeToMaxSide(bytes, 100_000, { maxInputPixels: 50_000_000 }, ledger);
-  const faces = await reference.detect(full.pixels, full.width, full.height);
+  const faces = await reference.detect(full.data, full.width, full.height);
   ledger.wipeAll();
   return faces.map((f) => ({ box: f.box, landmarks: f.landmarks }));
 }

@@ -75,6 +75,14 @@ describe('POST /v1/effects/{templateId}', () => {
     expect(second.headers.get('x-faces-used')).toBe('1');
   });
 
+  it('a tiny maxSize does not starve detection: faces are found on the detector\'s own copy of the upload', async () => {
+    for (const maxSize of ['64', '96']) {
+      const res = await effect('aviator-glasses', readSample(1), { maxSize, face: 'largest' });
+      expect([maxSize, res.status, res.headers.get('x-faces-used')]).toEqual([maxSize, 200, '1']);
+      expect((await sharp(Buffer.from(await res.arrayBuffer())).metadata()).width).toBe(Number(maxSize));
+    }
+  });
+
   it('fills both slots of a two-slot template with the two largest faces', async () => {
     for (const id of ['superhero-duo', 'duo-swap']) {
       const res = await effect(id, await smallSample(3));

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { goldenInput } from '../scripts/golden-inputs.mjs';
-import { convexHull, distance, faceAnchors, inset, type Vec } from '../src/imaging/geometry.js';
-import type { FaceSwapTemplate } from '../src/pipeline/templates/registry.js';
+import { convexHull, distance, faceAnchors, inset, type Point } from '../src/imaging/geometry.js';
+import type { FaceSwapTemplate } from '../src/pipeline/kinds/index.js';
 import { readSample } from './samples.js';
 import { postImage, startTestService, type TestService } from './service.js';
 
@@ -51,9 +51,9 @@ describe('geometry: landmarks found again on the result sit on the slots', () =>
     const out = await effectPng(id, readSample(3));
     const scale = (await sharp(out).metadata()).width / template.width;
     const res = await postImage(`${svc.url}/v1/landmarks`, out);
-    const { faces } = await res.json() as { faces: { landmarks: Vec[] }[] };
+    const { faces } = await res.json() as { faces: { landmarks: Point[] }[] };
     for (const slot of template.slots) {
-      const want = { left: slot.anchors.leftEye.map((v) => v * scale) as unknown as Vec, right: slot.anchors.rightEye.map((v) => v * scale) as unknown as Vec };
+      const want = { left: slot.anchors.leftEye.map((v) => v * scale) as unknown as Point, right: slot.anchors.rightEye.map((v) => v * scale) as unknown as Point };
       const eyeDistance = distance(want.left, want.right);
       const errors = faces.map((f) => {
         const got = faceAnchors(f.landmarks);
@@ -67,7 +67,7 @@ describe('geometry: landmarks found again on the result sit on the slots', () =>
 });
 
 /** Mean gradient magnitude of the luminance of RGB `img` at the pixels along `polygon`. */
-function boundaryGradient(img: { data: Buffer; width: number }, polygon: readonly Vec[]): number {
+function boundaryGradient(img: { data: Buffer; width: number }, polygon: readonly Point[]): number {
   const lum = (x: number, y: number): number => {
     const i = (Math.round(y) * img.width + Math.round(x)) * 3;
     return 0.299 * img.data[i]! + 0.587 * img.data[i + 1]! + 0.114 * img.data[i + 2]!;

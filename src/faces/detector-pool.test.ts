@@ -15,7 +15,8 @@ beforeAll(async () => {
 afterAll(async () => { await pool?.close(); });
 
 async function pixelsOf(n: number): Promise<{ pixels: Uint8Array; width: number; height: number }> {
-  return decodeToMaxSide(readSample(n), 512, { maxInputPixels: 50_000_000 }, new WipeLedger());
+  const { data, width, height } = await decodeToMaxSide(readSample(n), 512, { maxInputPixels: 50_000_000 }, new WipeLedger());
+  return { pixels: data, width, height };
 }
 
 describe('detector pool queue', () => {

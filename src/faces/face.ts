@@ -1,3 +1,7 @@
+import type { Point } from '../imaging/geometry.js';
+
+export type { Point };
+
 /** A face as the detector reports it: plain numbers, in the pixel space of the image it saw. */
 export interface Box {
   readonly x: number;
@@ -5,8 +9,6 @@ export interface Box {
   readonly width: number;
   readonly height: number;
 }
-
-export type Point = readonly [number, number];
 
 export interface DetectedFace {
   readonly box: Box;

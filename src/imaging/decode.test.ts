@@ -5,7 +5,7 @@ import { pngBomb, truncated } from '../../test/corpus.js';
 import { exifBlock, jpegDeclaring, jpegWithBrokenTables, jpegWithExif, meanAbsDiff, ORIENTATIONS, oriented, uprightRaw } from '../../test/input-corpus.js';
 import { readSample } from '../../test/samples.js';
 import { isZeroed, WipeLedger, type Wipeable } from '../privacy/wipe-ledger.js';
-import { checkDecodedSize, decodeToMaxSide, inspect } from './decode.js';
+import { checkDecodedSize, decode, decodeToMaxSide, inspect } from './decode.js';
 
 const limits = { maxInputPixels: 50_000_000 };
 
@@ -23,7 +23,7 @@ describe('decodeToMaxSide', () => {
   it('shrinks on load to maxSide on the long edge, landscape and portrait, never enlarges', async () => {
     const landscape = await decodeToMaxSide(readSample(1), 640, limits, new WipeLedger());
     expect([landscape.width, landscape.height, landscape.channels]).toEqual([640, 427, 3]);
-    expect(landscape.pixels.length).toBe(640 * 427 * 3);
+    expect(landscape.data.length).toBe(640 * 427 * 3);
 
     const portraitJpeg = await sharp(readSample(6)).rotate(90).jpeg().toBuffer();
     const portrait = await decodeToMaxSide(portraitJpeg, 500, limits, new WipeLedger());
@@ -38,7 +38,7 @@ describe('decodeToMaxSide', () => {
     const decoded = await decodeToMaxSide(readSample(3), 480, limits, new WipeLedger());
     const reference = await uprightRaw(3, 480);
     expect([decoded.width, decoded.height]).toEqual([reference.width, reference.height]);
-    expect(meanAbsDiff(decoded.pixels, reference.data)).toBeLessThan(4);
+    expect(meanAbsDiff(decoded.data, reference.data)).toBeLessThan(4);
   });
 
   it.each(ORIENTATIONS)('EXIF orientation %i comes out upright', async (orientation) => {
@@ -47,18 +47,18 @@ describe('decodeToMaxSide', () => {
     const reference = await uprightRaw(1, 480);
     expect([decoded.width, decoded.height]).toEqual([480, 320]);
     // Upright: close to the reference; the same pixels mirrored or turned would be far off.
-    expect(meanAbsDiff(decoded.pixels, reference.data)).toBeLessThan(6);
+    expect(meanAbsDiff(decoded.data, reference.data)).toBeLessThan(6);
     const mirrored = await sharp(reference.data, { raw: { width: 480, height: 320, channels: 3 } }).flop().raw().toBuffer();
-    expect(meanAbsDiff(decoded.pixels, mirrored)).toBeGreaterThan(15);
+    expect(meanAbsDiff(decoded.data, mirrored)).toBeGreaterThan(15);
   });
 
   it('applies the orientation the header reports, also when a JPEG carries two Exif segments', async () => {
     const stored = await sharp(readSample(1)).resize(480).rotate(270).jpeg({ quality: 92 }).toBuffer();
     const twoExif = jpegWithExif(stored, exifBlock('II', 6), exifBlock('II', 1));
-    expect(inspect(twoExif, limits)).toEqual({ format: 'jpeg', width: 480, height: 320 });
+    expect(inspect(twoExif, limits)).toEqual({ format: 'jpeg', width: 480, height: 320, header: { width: 320, height: 480, orientation: 6 } });
     const decoded = await decodeToMaxSide(twoExif, 480, limits, new WipeLedger());
     expect([decoded.width, decoded.height]).toEqual([480, 320]);
-    expect(meanAbsDiff(decoded.pixels, (await uprightRaw(1, 480)).data)).toBeLessThan(6);
+    expect(meanAbsDiff(decoded.data, (await uprightRaw(1, 480)).data)).toBeLessThan(6);
   });
 
   it('checkDecodedSize: accepts the promised shape (±rounding), refuses a transposed or different one', () => {
@@ -85,16 +85,16 @@ describe('decodeToMaxSide', () => {
     const reference = await uprightRaw(4, 400);
     for (const [name, bytes] of Object.entries(inputs)) {
       const decoded = await decodeToMaxSide(bytes, 640, limits, new WipeLedger());
-      expect([name, decoded.width, decoded.height, decoded.channels, decoded.pixels.length])
+      expect([name, decoded.width, decoded.height, decoded.channels, decoded.data.length])
         .toEqual([name, 400, reference.height, 3, 400 * reference.height * 3]);
       if (name.startsWith('grey')) {
-        for (let i = 0; i < decoded.pixels.length; i += 3 * 101) {
-          expect(decoded.pixels[i]).toBe(decoded.pixels[i + 1]);
-          expect(decoded.pixels[i]).toBe(decoded.pixels[i + 2]);
+        for (let i = 0; i < decoded.data.length; i += 3 * 101) {
+          expect(decoded.data[i]).toBe(decoded.data[i + 1]);
+          expect(decoded.data[i]).toBe(decoded.data[i + 2]);
         }
       } else {
         // Colour survives: the picture is the photo, not a blank or inverted plane.
-        expect(meanAbsDiff(decoded.pixels, reference.data), name).toBeLessThan(name === 'cmyk' ? 20 : 8);
+        expect(meanAbsDiff(decoded.data, reference.data), name).toBeLessThan(name === 'cmyk' ? 20 : 8);
       }
     }
   });
@@ -128,19 +128,21 @@ describe('decodeToMaxSide', () => {
     try { inspect(bomb, limits); } catch (error) { refused = error; }
     expect(isAppError(refused) && refused.code).toBe('image_too_large');
     expect(isAppError(refused) && refused.detail).toMatch(/1600000000 pixels; the limit is 50000000/);
-    // Second line: even if inspect() were skipped, limitInputPixels refuses before allocating.
+    expect(await codeOf(decodeToMaxSide(bomb, 640, limits, new WipeLedger()))).toBe('image_too_large');
+    // Second line: even if inspect() were skipped (a header it misread), limitInputPixels refuses before allocating.
+    const unchecked = (width: number, height: number, format: 'png' | 'jpeg') => ({ format, width, height, header: { width, height, orientation: 1 } });
     const ledger = new WipeLedger();
-    expect(await codeOf(decodeToMaxSide(bomb, 640, limits, ledger))).toBe('image_too_large');
-    await decodeToMaxSide(bomb, 640, limits, ledger).catch((error: unknown) => {
-      expect(isAppError(error) && error.detail).toBe('The image declares more than 50000000 pixels, the limit.');
-    });
+    const second = await decode(bomb, unchecked(40_000, 40_000, 'png'), 640, limits, ledger).catch((error: unknown) => error);
+    expect(isAppError(second) && [second.code, second.detail])
+      .toEqual(['image_too_large', 'The image declares more than 50000000 pixels, the limit.']);
     const jpegBomb = jpegDeclaring(await sharp(readSample(1)).resize(64).jpeg().toBuffer(), 60_000, 60_000);
     expect(await codeOf(decodeToMaxSide(jpegBomb, 640, limits, new WipeLedger()))).toBe('image_too_large');
+    expect(await codeOf(decode(jpegBomb, unchecked(60_000, 60_000, 'jpeg'), 640, limits, new WipeLedger()))).toBe('image_too_large');
   });
 
   it('a phone-sized image just under the pixel limit passes inspect(); one pixel row over does not', () => {
     const ok = pngBomb(7071).subarray(0, 33); // 7071² = 49,999,041 pixels
-    expect(inspect(ok, limits)).toEqual({ format: 'png', width: 7071, height: 7071 });
+    expect(inspect(ok, limits)).toEqual({ format: 'png', width: 7071, height: 7071, header: { width: 7071, height: 7071, orientation: 1 } });
     expect(() => inspect(pngBomb(7072).subarray(0, 33), limits)).toThrow(/image_too_large/);
   });
 
@@ -149,15 +151,15 @@ describe('decodeToMaxSide', () => {
     const ledger = new WipeLedger({ onWiped: (buffers) => { wiped = buffers; } });
     const decoded = await decodeToMaxSide(readSample(1), 320, limits, ledger);
     // The pixels own their whole ArrayBuffer, so they can be transferred to a worker.
-    expect(decoded.pixels.byteOffset).toBe(0);
-    expect(decoded.pixels.buffer.byteLength).toBe(decoded.pixels.length);
-    expect(isZeroed(decoded.pixels)).toBe(false);
+    expect(decoded.data.byteOffset).toBe(0);
+    expect(decoded.data.buffer.byteLength).toBe(decoded.data.length);
+    expect(isZeroed(decoded.data)).toBe(false);
     ledger.wipeAll();
-    expect(wiped).toContain(decoded.pixels);
+    expect(wiped).toContain(decoded.data);
     // sharp's raw output (same size as the pixels) was registered too, and already zeroed after the copy.
-    const others = wiped.filter((b) => b !== decoded.pixels);
-    expect(others.some((b) => b.byteLength === decoded.pixels.length)).toBe(true);
+    const others = wiped.filter((b) => b !== decoded.data);
+    expect(others.some((b) => b.byteLength === decoded.data.length)).toBe(true);
     for (const buffer of wiped) expect(isZeroed(buffer)).toBe(true);
-    expect(isZeroed(decoded.pixels)).toBe(true);
+    expect(isZeroed(decoded.data)).toBe(true);
   });
 });

@@ -2,26 +2,23 @@ import sharp, { type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { errors } from '../errors.js';
 import type { WipeLedger } from '../privacy/wipe-ledger.js';
 import { HeaderError, readHeader, uprightSize, type ImageHeader } from './header.js';
+import type { Raster } from './raster.js';
 import { sniffFormat, type ImageFormat } from './sniff.js';
 
 export interface DecodeLimits {
   readonly maxInputPixels: number;
 }
 
-/** What the header says, checked against the limits; nothing has been decoded yet. */
+/**
+ * What the header says, checked against the limits; nothing has been decoded yet. Read once per
+ * request and handed to every decode of that request.
+ */
 export interface InspectedImage {
   readonly format: ImageFormat;
   /** Size as the person sees it (after EXIF orientation). */
   readonly width: number;
   readonly height: number;
-}
-
-/** RGB pixels, upright, at most `maxSide` on the long edge; registered with the ledger. */
-export interface DecodedImage {
-  readonly pixels: Uint8Array;
-  readonly width: number;
-  readonly height: number;
-  readonly channels: 3;
+  readonly header: ImageHeader;
 }
 
 /** Format from magic bytes and the header's fields; nothing is decoded. Bad input becomes a 4xx. */
@@ -44,7 +41,7 @@ export function inspect(input: Uint8Array, limits: DecodeLimits): InspectedImage
   const { format, header } = readInput(input);
   const pixels = header.width * header.height;
   if (pixels > limits.maxInputPixels) throw errors.imageTooLarge(pixels, limits.maxInputPixels);
-  return { format, ...uprightSize(header) };
+  return { format, ...uprightSize(header), header };
 }
 
 /**
@@ -100,15 +97,14 @@ export function checkDecodedSize(
  * Decodes to upright RGB no larger than `maxSide`, using shrink-on-load (JPEG decodes at 1/2,
  * 1/4 or 1/8 scale directly, so a 48 MP photo never exists at full size in memory).
  * sharp's output buffer is copied into an owned ArrayBuffer (transferable to a worker) and
- * zeroed straight away.
+ * zeroed straight away; both are registered with the ledger.
  */
-export async function decodeToMaxSide(
-  input: Uint8Array, maxSide: number, limits: DecodeLimits, ledger: WipeLedger,
-): Promise<DecodedImage> {
-  const { header } = readInput(input);
+export async function decode(
+  input: Uint8Array, inspected: InspectedImage, maxSide: number, limits: DecodeLimits, ledger: WipeLedger,
+): Promise<Raster> {
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    raw = await orient(sharp(input, untrustedInput(limits)), header.orientation)
+    raw = await orient(sharp(input, untrustedInput(limits)), inspected.header.orientation)
       .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')
       .removeAlpha()
@@ -121,9 +117,14 @@ export async function decodeToMaxSide(
   if (raw.info.channels !== 3) {
     throw errors.imageDecodeFailed(`Expected 3 colour channels after conversion but received ${raw.info.channels}.`);
   }
-  checkDecodedSize(uprightSize(header), raw.info, maxSide);
-  const pixels = ledger.track(new Uint8Array(new ArrayBuffer(raw.data.length)));
-  pixels.set(raw.data);
+  checkDecodedSize(inspected, raw.info, maxSide);
+  const data = ledger.track(new Uint8Array(new ArrayBuffer(raw.data.length)));
+  data.set(raw.data);
   raw.data.fill(0);
-  return { pixels, width: raw.info.width, height: raw.info.height, channels: 3 };
+  return { data, width: raw.info.width, height: raw.info.height, channels: 3 };
+}
+
+/** inspect() and decode() in one, for callers that decode an input once (warm-up, tools). */
+export async function decodeToMaxSide(input: Uint8Array, maxSide: number, limits: DecodeLimits, ledger: WipeLedger): Promise<Raster> {
+  return decode(input, inspect(input, limits), maxSide, limits, ledger);
 }

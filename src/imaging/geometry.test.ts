@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { apply, convexHull, faceOutline, invert, similarity, triangleAffine, type Vec } from './geometry.js';
+import { apply, convexHull, faceOutline, invert, similarity, triangleAffine, type Point } from './geometry.js';
 import { delaunay } from './triangulation.js';
 
-const close = (p: Vec, q: Vec, eps = 1e-6) => {
+const close = (p: Point, q: Point, eps = 1e-6) => {
   expect(p[0]).toBeCloseTo(q[0], 5);
   expect(Math.abs(p[1] - q[1])).toBeLessThan(eps + 1e-5);
 };
@@ -18,7 +18,7 @@ describe('placement maths', () => {
 
   it('similarity from three noisy pairs is the least-squares fit (no reflection)', () => {
     const truth = similarity([[0, 0], [1, 0]], [[100, 50], [100 + 2 * Math.cos(0.3), 50 + 2 * Math.sin(0.3)]]);
-    const from: Vec[] = [[10, 10], [30, 10], [20, 35]];
+    const from: Point[] = [[10, 10], [30, 10], [20, 35]];
     const to = from.map((p) => apply(truth, p));
     const fit = similarity(from, to);
     for (const k of ['a', 'b', 'c', 'd', 'e', 'f'] as const) expect(fit[k]).toBeCloseTo(truth[k], 6);
@@ -34,12 +34,12 @@ describe('placement maths', () => {
 
   it('Delaunay triangles of a face-like point set tile its convex hull exactly', () => {
     // 68 points: a jittered ellipse outline plus inner points (a stand-in for the landmark layout).
-    const points: Vec[] = Array.from({ length: 68 }, (_, i) => {
+    const points: Point[] = Array.from({ length: 68 }, (_, i) => {
       const t = (i / 68) * Math.PI * 2;
       const r = i % 3 === 0 ? 1 : 0.3 + (i % 7) / 10;
       return [100 + 80 * r * Math.cos(t * 7) + (i % 5), 120 + 100 * r * Math.sin(t * 7) + (i % 3)];
     });
-    const area = (p: readonly Vec[]) => Math.abs(p.reduce((s, [x, y], i) => {
+    const area = (p: readonly Point[]) => Math.abs(p.reduce((s, [x, y], i) => {
       const [nx, ny] = p[(i + 1) % p.length]!;
       return s + x * ny - nx * y;
     }, 0)) / 2;
@@ -50,7 +50,7 @@ describe('placement maths', () => {
   });
 
   it('faceOutline lifts the brows away from the chin', () => {
-    const landmarks: Vec[] = Array.from({ length: 68 }, (_, i) => [i, i < 17 ? 100 : 40] as const);
+    const landmarks: Point[] = Array.from({ length: 68 }, (_, i) => [i, i < 17 ? 100 : 40] as const);
     landmarks[8] = [8, 140];
     const outline = faceOutline(landmarks, 0.5);
     expect(outline).toHaveLength(27);

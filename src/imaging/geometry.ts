@@ -2,7 +2,7 @@
  * Placement maths on plain numbers: 2×3 affine matrices, least-squares similarity transforms
  * from point pairs, and the named points of the 68-point layout that templates anchor to.
  */
-export type Vec = readonly [number, number];
+export type Point = readonly [number, number];
 
 /** x' = a·x + b·y + c,  y' = d·x + e·y + f */
 export interface Affine {
@@ -10,7 +10,7 @@ export interface Affine {
   readonly d: number; readonly e: number; readonly f: number;
 }
 
-export function apply(m: Affine, [x, y]: Vec): Vec {
+export function apply(m: Affine, [x, y]: Point): Point {
   return [m.a * x + m.b * y + m.c, m.d * x + m.e * y + m.f];
 }
 
@@ -33,7 +33,7 @@ export function scaled(m: Affine, s: number): Affine {
  * onto `to` in the least-squares sense. With two points it is exact.
  * In complex numbers: to = s·from + t, s = Σ(t_i − t̄)·conj(f_i − f̄) / Σ|f_i − f̄|².
  */
-export function similarity(from: readonly Vec[], to: readonly Vec[]): Affine {
+export function similarity(from: readonly Point[], to: readonly Point[]): Affine {
   if (from.length !== to.length || from.length < 2) throw new Error('similarity needs two or more point pairs');
   const n = from.length;
   let fx = 0; let fy = 0; let tx = 0; let ty = 0;
@@ -53,7 +53,7 @@ export function similarity(from: readonly Vec[], to: readonly Vec[]): Affine {
 }
 
 /** The affine map taking triangle (p0,p1,p2) onto (q0,q1,q2); null when degenerate. */
-export function triangleAffine(p: readonly [Vec, Vec, Vec], q: readonly [Vec, Vec, Vec]): Affine | null {
+export function triangleAffine(p: readonly [Point, Point, Point], q: readonly [Point, Point, Point]): Affine | null {
   const [[x0, y0], [x1, y1], [x2, y2]] = p;
   const det = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0);
   if (Math.abs(det) < 1e-9) return null;
@@ -67,27 +67,27 @@ export function triangleAffine(p: readonly [Vec, Vec, Vec], q: readonly [Vec, Ve
   return { a, b, c, d, e, f };
 }
 
-function mean(points: readonly Vec[], from: number, to: number): Vec {
+function mean(points: readonly Point[], from: number, to: number): Point {
   let x = 0; let y = 0;
   for (let i = from; i < to; i++) { x += points[i]![0]; y += points[i]![1]; }
   return [x / (to - from), y / (to - from)];
 }
 
 /** Eye centres (image-left first) and mouth centre of a 68-point face. */
-export function faceAnchors(landmarks: readonly Vec[]): { leftEye: Vec; rightEye: Vec; mouth: Vec } {
+export function faceAnchors(landmarks: readonly Point[]): { leftEye: Point; rightEye: Point; mouth: Point } {
   return { leftEye: mean(landmarks, 36, 42), rightEye: mean(landmarks, 42, 48), mouth: mean(landmarks, 48, 68) };
 }
 
-export function distance(p: Vec, q: Vec): number {
+export function distance(p: Point, q: Point): number {
   return Math.hypot(p[0] - q[0], p[1] - q[1]);
 }
 
 /** Convex hull (Andrew's monotone chain), counter-clockwise in image coordinates. */
-export function convexHull(points: readonly Vec[]): Vec[] {
+export function convexHull(points: readonly Point[]): Point[] {
   const sorted = [...points].sort((p, q) => p[0] - q[0] || p[1] - q[1]);
-  const cross = (o: Vec, a: Vec, b: Vec): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const half = (list: Vec[]): Vec[] => {
-    const out: Vec[] = [];
+  const cross = (o: Point, a: Point, b: Point): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const half = (list: Point[]): Point[] => {
+    const out: Point[] = [];
     for (const p of list) {
       while (out.length >= 2 && cross(out[out.length - 2]!, out[out.length - 1]!, p) <= 0) out.pop();
       out.push(p);
@@ -99,7 +99,7 @@ export function convexHull(points: readonly Vec[]): Vec[] {
 }
 
 /** Moves every vertex `by` pixels towards the polygon's centroid (a cheap inset for face-like shapes). */
-export function inset(polygon: readonly Vec[], by: number): Vec[] {
+export function inset(polygon: readonly Point[], by: number): Point[] {
   const [cx, cy] = mean(polygon, 0, polygon.length);
   return polygon.map(([x, y]) => {
     const len = Math.hypot(x - cx, y - cy);
@@ -112,12 +112,12 @@ export function inset(polygon: readonly Vec[], by: number): Vec[] {
  * The face outline used by face-in-hole: the jaw (0–16) and the brows (26…17) lifted by
  * `forehead` × brow-to-chin height, away from the chin, so the forehead is included.
  */
-export function faceOutline(landmarks: readonly Vec[], forehead: number): Vec[] {
+export function faceOutline(landmarks: readonly Point[], forehead: number): Point[] {
   const chin = landmarks[8]!;
   const browMid = mean(landmarks, 17, 27);
   const ux = browMid[0] - chin[0]; const uy = browMid[1] - chin[1];
   const jaw = landmarks.slice(0, 17);
-  const brows: Vec[] = [];
+  const brows: Point[] = [];
   for (let i = 26; i >= 17; i--) {
     const [x, y] = landmarks[i]!;
     brows.push([x + ux * forehead, y + uy * forehead]);

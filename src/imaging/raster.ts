@@ -1,4 +1,4 @@
-import type { Affine, Vec } from './geometry.js';
+import type { Affine, Point } from './geometry.js';
 
 /**
  * Raw pixel maths on typed arrays, for what sharp cannot do per pixel: sampling through an
@@ -21,7 +21,7 @@ export interface Region {
 }
 
 /** The bounding box of `points`, grown by `margin`, clipped to the image; null if empty. */
-export function regionAround(points: readonly Vec[], margin: number, width: number, height: number): Region | null {
+export function regionAround(points: readonly Point[], margin: number, width: number, height: number): Region | null {
   let x0 = Infinity; let y0 = Infinity; let x1 = -Infinity; let y1 = -Infinity;
   for (const [x, y] of points) { x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y); }
   const left = Math.max(0, Math.floor(x0 - margin));
@@ -68,7 +68,7 @@ export function drawArt(dst: Raster, art: Raster, toArt: Affine, region: Region,
 }
 
 /** 1 inside `polygon` (even–odd rule; pixel (x, y) has its centre at x, y), 0 outside, over `region`. */
-export function polygonMask(polygon: readonly Vec[], region: Region): Float32Array {
+export function polygonMask(polygon: readonly Point[], region: Region): Float32Array {
   const mask = new Float32Array(region.width * region.height);
   const xs: number[] = [];
   for (let row = 0; row < region.height; row++) {

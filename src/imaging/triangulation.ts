@@ -1,4 +1,4 @@
-import type { Vec } from './geometry.js';
+import type { Point } from './geometry.js';
 
 export type Triangle = readonly [number, number, number];
 
@@ -7,12 +7,12 @@ export type Triangle = readonly [number, number, number];
  * Run once per face-swap slot at template load, on the template face's 68 landmarks; the same
  * index triples then pair the template face's triangles with the user face's.
  */
-export function delaunay(points: readonly Vec[]): Triangle[] {
+export function delaunay(points: readonly Point[]): Triangle[] {
   let minX = Infinity; let minY = Infinity; let maxX = -Infinity; let maxY = -Infinity;
   for (const [x, y] of points) { minX = Math.min(minX, x); minY = Math.min(minY, y); maxX = Math.max(maxX, x); maxY = Math.max(maxY, y); }
   const span = Math.max(maxX - minX, maxY - minY, 1) * 20;
   const cx = (minX + maxX) / 2; const cy = (minY + maxY) / 2;
-  const all: Vec[] = [...points, [cx - span, cy - span], [cx + span, cy - span], [cx, cy + span]];
+  const all: Point[] = [...points, [cx - span, cy - span], [cx + span, cy - span], [cx, cy + span]];
   const n = points.length;
   interface Tri { i: number; j: number; k: number; x: number; y: number; r2: number }
   const make = (i: number, j: number, k: number): Tri => {

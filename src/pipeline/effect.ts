@@ -1,16 +1,18 @@
-import sharp from 'sharp';
-import type { DetectedFace } from '../faces/face.js';
-import type { WipeLedger } from '../privacy/wipe-ledger.js';
-import type { Template, TemplateRegistry } from './templates/registry.js';
-import { compositeFaceInHole } from './kinds/face-in-hole.js';
-import { compositeFaceSwap } from './kinds/face-swap.js';
-import { compositeOverlay } from './kinds/overlay.js';
+import type { DecodeLimits } from '../imaging/decode.js';
+import type { OutputFormat } from '../imaging/encode.js';
 import type { Raster } from '../imaging/raster.js';
-import { decodeToMaxSide, inspect, type DecodedImage, type DecodeLimits } from '../imaging/decode.js';
-import { detectFaces, type FaceDetector } from './detect.js';
-import { encodeImage, type OutputFormat } from '../imaging/encode.js';
-import { runSteps, type RunContext, type StageObserver } from './run.js';
-import { selectFaces, type FaceChoice } from './select-faces.js';
+import type { ImageContext } from './image-context.js';
+import { kindOf, type Template } from './kinds/index.js';
+import { produced, runSteps, type RunContext, type StageObserver } from './run.js';
+import { composite } from './steps/composite.js';
+import { decode } from './steps/decode.js';
+import { detect, type FaceDetector } from './steps/detect.js';
+import { encode } from './steps/encode.js';
+import { chooseFaces, type FaceChoice } from './steps/select-faces.js';
+import type { TemplateRegistry } from './templates/registry.js';
+
+/** POST /v1/effects/{id}, step by step: each step is one file in steps/. */
+export const EFFECT_STEPS = [decode, detect, chooseFaces, composite, encode] as const;
 
 export interface EffectParams {
   readonly format: OutputFormat;
@@ -39,79 +41,33 @@ export interface EffectResult {
   readonly facesUsed: number;
 }
 
-interface EffectContext extends RunContext {
-  source?: DecodedImage;
-  working?: DecodedImage;
-  uploadWidth: number;
-  faces: DetectedFace[];
+export interface EffectContext extends ImageContext {
+  readonly template: Template;
+  readonly params: EffectParams;
+  readonly minFacePx: number;
+  readonly templates: TemplateRegistry;
+  /** composite: the picture. */
   output?: Raster;
-  image?: Buffer;
+  /** encode: the answer's bytes. */
+  encoded?: Buffer;
 }
 
-/** A copy of `image` no larger than `maxSide`, in an owned ArrayBuffer (it is transferred to a worker). */
-async function workingCopy(image: DecodedImage, maxSide: number, ledger: WipeLedger): Promise<DecodedImage> {
-  if (Math.max(image.width, image.height) <= maxSide) {
-    const pixels = ledger.track(new Uint8Array(new ArrayBuffer(image.pixels.length)));
-    pixels.set(image.pixels);
-    return { ...image, pixels };
-  }
-  const { data, info } = await sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .resize(maxSide, maxSide, { fit: 'inside' }).raw().toBuffer({ resolveWithObject: true });
-  ledger.track(data);
-  const pixels = ledger.track(new Uint8Array(new ArrayBuffer(data.length)));
-  pixels.set(data);
-  data.fill(0);
-  return { pixels, width: info.width, height: info.height, channels: 3 };
-}
-
-/** Ordered steps of POST /v1/effects/{id}: decode → detect → composite → encode. */
 export async function runEffect(
   input: Uint8Array, template: Template, params: EffectParams, deps: EffectDeps, run: RunContext,
 ): Promise<EffectResult> {
-  const ctx: EffectContext = { ...run, uploadWidth: 0, faces: [] };
-  await runSteps(ctx, [
-    {
-      name: 'decode',
-      run: async (c) => {
-        c.uploadWidth = inspect(input, deps.limits).width;
-        c.source = await decodeToMaxSide(input, params.maxSize, deps.limits, c.ledger);
-        c.working = await workingCopy(c.source, deps.detectMaxSide, c.ledger);
-      },
-    },
-    {
-      name: 'detect',
-      run: async (c) => {
-        const found = await detectFaces(c.working!, c.source!, deps.detector, c);
-        c.faces = selectFaces(found, params.face, {
-          minFacePx: deps.minFacePx,
-          scale: c.uploadWidth / c.source!.width,
-          limit: template.kind === 'overlay' ? Number.POSITIVE_INFINITY : template.slots.length,
-        });
-      },
-    },
-    {
-      name: 'composite',
-      run: async (c) => {
-        const source: Raster = { data: c.source!.pixels, width: c.source!.width, height: c.source!.height, channels: 3 };
-        if (template.kind === 'overlay') {
-          await compositeOverlay(source, template, c.faces, (edge) => deps.templates.artAt(template, edge));
-          c.output = source;
-          return;
-        }
-        const edge = Math.min(params.maxSize, Math.max(template.width, template.height));
-        const art = await deps.templates.artAt(template, edge);
-        const out: Raster = { data: c.ledger.track(new Uint8Array(art.width * art.height * 3)), width: art.width, height: art.height, channels: 3 };
-        const scale = art.width / template.width;
-        if (template.kind === 'face-in-hole') compositeFaceInHole(out, source, template, art, scale, c.faces);
-        else compositeFaceSwap(out, source, template, art, scale, c.faces, params.strength / 100);
-        c.output = out;
-      },
-    },
-    {
-      name: 'encode',
-      run: async (c) => { c.image = await encodeImage(c.output!, params.format, params.quality, c.ledger); },
-    },
-  ], deps.observer);
-  const facesUsed = template.kind === 'overlay' ? ctx.faces.length : Math.min(ctx.faces.length, template.slots.length);
-  return { image: ctx.image!, format: params.format, width: ctx.output!.width, height: ctx.output!.height, facesUsed };
+  const ctx: EffectContext = {
+    ...run, input, template, params,
+    limits: deps.limits, detectMaxSide: deps.detectMaxSide, photoMaxSide: params.maxSize, detector: deps.detector,
+    minFacePx: deps.minFacePx, templates: deps.templates,
+  };
+  await runSteps(ctx, EFFECT_STEPS, deps.observer);
+  const output = produced(ctx.output, 'output', 'composite');
+  const faces = produced(ctx.faces, 'faces', 'select-faces');
+  return {
+    image: produced(ctx.encoded, 'encoded', 'encode'),
+    format: params.format,
+    width: output.width,
+    height: output.height,
+    facesUsed: Math.min(faces.length, kindOf(template.kind).maxFaces(template)),
+  };
 }

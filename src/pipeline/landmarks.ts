@@ -1,8 +1,13 @@
 import type { DetectedFace, LandmarkPart, Point } from '../faces/face.js';
 import { LANDMARK_PARTS } from '../faces/face.js';
-import { decodeToMaxSide, inspect, type DecodeLimits } from '../imaging/decode.js';
-import { detectFaces, type FaceDetector } from './detect.js';
-import { runSteps, type RunContext, type StageObserver } from './run.js';
+import type { DecodeLimits } from '../imaging/decode.js';
+import type { ImageContext } from './image-context.js';
+import { produced, runSteps, type RunContext, type StageObserver } from './run.js';
+import { decode } from './steps/decode.js';
+import { detect, type FaceDetector } from './steps/detect.js';
+
+/** POST /v1/landmarks, step by step: each step is one file in steps/. */
+export const LANDMARK_STEPS = [decode, detect] as const;
 
 export interface LandmarksDeps {
   readonly limits: DecodeLimits;
@@ -41,32 +46,9 @@ export function toFaceLandmarks(face: DetectedFace): FaceLandmarks {
   };
 }
 
-interface LandmarksContext extends RunContext {
-  readonly input: Uint8Array;
-  width: number;
-  height: number;
-  faces: DetectedFace[];
-}
-
 export async function runLandmarks(input: Uint8Array, deps: LandmarksDeps, run: RunContext): Promise<LandmarksResult> {
-  const ctx: LandmarksContext = { ...run, input, width: 0, height: 0, faces: [] };
-  let decoded: Awaited<ReturnType<typeof decodeToMaxSide>> | undefined;
-  await runSteps(ctx, [
-    {
-      name: 'decode',
-      run: async (c) => {
-        const header = inspect(c.input, deps.limits);
-        c.width = header.width;
-        c.height = header.height;
-        decoded = await decodeToMaxSide(c.input, deps.detectMaxSide, deps.limits, c.ledger);
-      },
-    },
-    {
-      name: 'detect',
-      run: async (c) => {
-        c.faces = await detectFaces(decoded!, { width: c.width, height: c.height }, deps.detector, c);
-      },
-    },
-  ], deps.observer);
-  return { width: ctx.width, height: ctx.height, faces: ctx.faces.map(toFaceLandmarks) };
+  const ctx: ImageContext = { ...run, input, limits: deps.limits, detectMaxSide: deps.detectMaxSide, detector: deps.detector };
+  await runSteps(ctx, LANDMARK_STEPS, deps.observer);
+  const { width, height } = produced(ctx.inspected, 'inspected', 'decode');
+  return { width, height, faces: produced(ctx.faces, 'faces', 'detect').map(toFaceLandmarks) };
 }

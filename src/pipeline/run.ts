@@ -43,3 +43,12 @@ export async function runSteps<C extends RunContext>(
   }
   checkDeadline(ctx);
 }
+
+/**
+ * A context field a step reads, set by an earlier step (`by`): steps run in list order, so a
+ * missing one is a bug in the list, reported as such rather than hidden behind `!`.
+ */
+export function produced<T>(value: T | undefined, field: string, by: string): T {
+  if (value === undefined) throw new Error(`pipeline order: "${field}" is set by the ${by} step, which has not run`);
+  return value;
+}

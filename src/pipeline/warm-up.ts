@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { WipeLedger } from '../privacy/wipe-ledger.js';
 import { decodeToMaxSide, type DecodeLimits } from '../imaging/decode.js';
-import type { FaceDetector } from './detect.js';
+import type { FaceDetector } from './steps/detect.js';
 
 /**
  * Before /readyz turns 200: one synthetic photo (a generated texture, no person's data) goes
@@ -21,7 +21,7 @@ export async function warmPipeline(
     const ledger = new WipeLedger();
     try {
       const decoded = await decodeToMaxSide(jpeg, options.detectMaxSide, options.limits, ledger);
-      await detector.detect({ pixels: decoded.pixels, width: decoded.width, height: decoded.height, deadline: Date.now() + 120_000 });
+      await detector.detect({ pixels: decoded.data, width: decoded.width, height: decoded.height, deadline: Date.now() + 120_000 });
     } finally {
       ledger.wipeAll();
     }

@@ -1,4 +1,4 @@
-import type { FaceDetector } from '../pipeline/detect.js';
+import type { FaceDetector } from '../pipeline/steps/detect.js';
 import type { TemplateRegistry } from '../pipeline/templates/registry.js';
 
 /** What the HTTP layer reads of the running service; main.ts owns and updates it. */

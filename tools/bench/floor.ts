@@ -99,7 +99,7 @@ export async function measureFloor(options: FloorOptions): Promise<FloorResult> 
     const t0 = performance.now();
     const decoded = await decodeToMaxSide(image, options.detectMaxSide, LIMITS, ledger);
     const t1 = performance.now();
-    await model.detect(decoded.pixels, decoded.width, decoded.height);
+    await model.detect(decoded.data, decoded.width, decoded.height);
     return { decodeMs: t1 - t0, inferMs: performance.now() - t1 };
   });
 }
@@ -114,6 +114,8 @@ export async function measureEffectFloor(options: FloorOptions, effect: EffectFl
     prepared = prepareTemplates(effect.definitions, {
       assetRoots: effect.assetRoots,
       detect: (pixels, width, height) => model.detect(pixels, width, height),
+      // The service's default budget (TEMPLATE_CACHE_MB).
+      cacheBytes: 64 * 1024 * 1024,
     });
     preparedTemplates.set(effect.definitions, prepared);
   }
@@ -159,7 +161,7 @@ export async function measureParallelFloor(options: FloorOptions, workers: numbe
       const ledger = new WipeLedger();
       try {
         const decoded = await decodeToMaxSide(options.images[(client + i * clients) % options.images.length]!, options.detectMaxSide, LIMITS, ledger);
-        await pool.detect({ pixels: decoded.pixels, width: decoded.width, height: decoded.height, deadline: Date.now() + 60_000 });
+        await pool.detect({ pixels: decoded.data, width: decoded.width, height: decoded.height, deadline: Date.now() + 60_000 });
       } finally {
         ledger.wipeAll();
       }

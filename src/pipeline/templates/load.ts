@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { templateSchema, type TemplateDefinition } from './schema.js';
+import { templateSchema, type TemplateDefinition } from '../kinds/index.js';
 
 /** A template that cannot be used: the message names the file and the field. Stops the boot. */
 export class TemplateError extends Error {

@@ -1,5 +1,8 @@
-import { errors } from '../errors.js';
-import type { DetectedFace } from '../faces/face.js';
+import { errors } from '../../errors.js';
+import type { DetectedFace } from '../../faces/face.js';
+import type { EffectContext } from '../effect.js';
+import { kindOf } from '../kinds/index.js';
+import { produced, type Step } from '../run.js';
 
 /** Which faces an effect uses: every face (default), the largest, or one by index (largest = 0). */
 export type FaceChoice = 'all' | 'largest' | number;
@@ -26,3 +29,17 @@ export function selectFaces(
   if (!bigEnough(face)) throw errors.faceTooSmall(options.minFacePx);
   return [face];
 }
+
+/** The faces an effect uses, by the request's `face` choice and the template's slot count. */
+export const chooseFaces: Step<EffectContext> = {
+  name: 'select-faces',
+  run(c) {
+    const photo = produced(c.photo, 'photo', 'decode');
+    c.faces = selectFaces(produced(c.faces, 'faces', 'detect'), c.params.face, {
+      minFacePx: c.minFacePx,
+      // Face widths are judged in pixels of the upload, not of the (possibly smaller) photo.
+      scale: produced(c.inspected, 'inspected', 'decode').width / photo.width,
+      limit: kindOf(c.template.kind).maxFaces(c.template),
+    });
+  },
+};

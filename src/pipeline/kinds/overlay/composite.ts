@@ -1,6 +1,6 @@
-import { apply, faceAnchors, invert, scaled, similarity, type Vec } from '../../imaging/geometry.js';
-import type { OverlayTemplate, Pixels } from '../templates/registry.js';
-import { drawArt, regionAround, type Raster } from '../../imaging/raster.js';
+import { apply, faceAnchors, invert, scaled, similarity, type Point } from '../../../imaging/geometry.js';
+import type { OverlayTemplate } from './kind.js';
+import { drawArt, regionAround, type Raster } from '../../../imaging/raster.js';
 
 /** Sizes the overlay art is pre-scaled to, so that small faces are not drawn from huge art (aliasing). */
 const ART_EDGES = [48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048];
@@ -12,7 +12,7 @@ export function artEdgeFor(native: number, scale: number): number {
 }
 
 export interface OverlayFace {
-  readonly landmarks: readonly Vec[];
+  readonly landmarks: readonly Point[];
 }
 
 /**
@@ -22,7 +22,7 @@ export interface OverlayFace {
  */
 export async function compositeOverlay(
   canvas: Raster, template: OverlayTemplate, faces: readonly OverlayFace[],
-  artAt: (longEdge: number) => Promise<Pixels>,
+  artAt: (longEdge: number) => Promise<Raster>,
 ): Promise<void> {
   const { anchors } = template.slots[0]!;
   const native = Math.max(template.width, template.height);
@@ -32,7 +32,7 @@ export async function compositeOverlay(
     const edge = artEdgeFor(native, Math.hypot(toPhoto.a, toPhoto.d));
     const art = edge === native ? template.art : await artAt(edge);
     const k = art.width / template.width;
-    const corners: Vec[] = [[0, 0], [template.width, 0], [0, template.height], [template.width, template.height]];
+    const corners: Point[] = [[0, 0], [template.width, 0], [0, template.height], [template.width, template.height]];
     const region = regionAround(corners.map((p) => apply(toPhoto, p)), 1, canvas.width, canvas.height);
     if (!region) continue;
     drawArt(canvas, art, scaled(invert(toPhoto), k), region, template.opacity);

@@ -1,7 +1,7 @@
-import { apply, distance, faceAnchors, faceOutline, inset, invert, similarity, type Affine, type Vec } from '../../imaging/geometry.js';
-import type { FaceInHoleTemplate, Pixels } from '../templates/registry.js';
-import { labStats, labToRgb, rgbToLab } from '../../imaging/colour.js';
-import { drawAligned, feather, polygonMask, regionAround, type Raster, type Region } from '../../imaging/raster.js';
+import { apply, distance, faceAnchors, faceOutline, inset, invert, similarity, type Affine, type Point } from '../../../imaging/geometry.js';
+import type { FaceInHoleTemplate } from './kind.js';
+import { labStats, labToRgb, rgbToLab } from '../../../imaging/colour.js';
+import { drawAligned, feather, polygonMask, regionAround, type Raster, type Region } from '../../../imaging/raster.js';
 
 /** Feather radius of the face outline, as a fraction of the slot's eye distance. */
 const FEATHER = 0.18;
@@ -13,16 +13,16 @@ const FEATHER = 0.18;
  * `art` is the scene at output size; `scale` = output / native.
  */
 export function compositeFaceInHole(
-  out: Raster, source: Raster, template: FaceInHoleTemplate, art: Pixels, scale: number,
-  faces: readonly { readonly landmarks: readonly Vec[] }[],
+  out: Raster, source: Raster, template: FaceInHoleTemplate, art: Raster, flat: Uint8Array, scale: number,
+  faces: readonly { readonly landmarks: readonly Point[] }[],
 ): void {
   const toneLab = new Float32Array(3);
   rgbToLab(Float32Array.from(template.tone.rgb), toneLab, 1);
-  // Geometry first: outside the union of the slots' regions the result is the art over the
-  // backdrop, which depends on the template only (kept per art object, no user pixels).
+  // Geometry first: outside the union of the slots' regions the result is `flat`, the art over
+  // the backdrop, which depends on the template only (cached by the registry; no user pixels).
   const placed = template.slots.map((_, s) => placeSlot(faces[s % faces.length]!, template, s, scale, out));
   const union = unionOf(placed.map((p) => p?.region));
-  out.data.set(artOverBackdrop(art, template.backdrop));
+  out.data.set(flat);
   if (!union) return;
   const [br, bg, bb] = template.backdrop;
   for (let y = union.y; y < union.y + union.height; y++) {
@@ -100,11 +100,11 @@ interface PlacedSlot {
 
 /** Where slot `s` puts `face` on `out`: its region, feathered outline mask and output → source map. */
 function placeSlot(
-  face: { readonly landmarks: readonly Vec[] }, template: FaceInHoleTemplate, s: number, scale: number, out: Raster,
+  face: { readonly landmarks: readonly Point[] }, template: FaceInHoleTemplate, s: number, scale: number, out: Raster,
 ): PlacedSlot | null {
   const target = template.slots[s]!.anchors;
   const from = faceAnchors(face.landmarks);
-  const to: Vec[] = [target.leftEye, target.rightEye, target.mouth!].map(([x, y]) => [x * scale, y * scale] as const);
+  const to: Point[] = [target.leftEye, target.rightEye, target.mouth!].map(([x, y]) => [x * scale, y * scale] as const);
   const toOut = similarity([from.leftEye, from.rightEye, from.mouth], to);
   const radius = Math.max(1.5, FEATHER * distance(to[0]!, to[1]!));
   const outline = faceOutline(face.landmarks, template.forehead).map((p) => apply(toOut, p));
@@ -124,18 +124,10 @@ function unionOf(regions: readonly (Region | undefined)[]): Region | null {
   return x1 > x0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
 }
 
-/** The art (template pixels only) drawn over its plain backdrop, once per art object and backdrop. */
-const flattened = new WeakMap<Pixels, Map<string, Uint8Array>>();
-function artOverBackdrop(art: Pixels, [r, g, b]: readonly [number, number, number]): Uint8Array {
-  let byBackdrop = flattened.get(art);
-  if (!byBackdrop) { byBackdrop = new Map(); flattened.set(art, byBackdrop); }
-  const key = `${r},${g},${b}`;
-  let flat = byBackdrop.get(key);
-  if (!flat) {
-    flat = new Uint8Array(art.width * art.height * 3);
-    for (let i = 0; i < flat.length; i += 3) { flat[i] = r; flat[i + 1] = g; flat[i + 2] = b; }
-    drawAligned({ data: flat, width: art.width, height: art.height, channels: 3 }, art);
-    byBackdrop.set(key, flat);
-  }
+/** The art (template pixels only) drawn over its plain backdrop, as RGB. */
+export function artOverBackdrop(art: Raster, [r, g, b]: readonly [number, number, number]): Uint8Array {
+  const flat = new Uint8Array(art.width * art.height * 3);
+  for (let i = 0; i < flat.length; i += 3) { flat[i] = r; flat[i + 1] = g; flat[i + 2] = b; }
+  drawAligned({ data: flat, width: art.width, height: art.height, channels: 3 }, art);
   return flat;
 }

@@ -1,7 +1,7 @@
-import { convexHull, distance, inset, triangleAffine, type Vec } from '../../imaging/geometry.js';
-import type { FaceSwapTemplate, Pixels } from '../templates/registry.js';
-import { labStats, labToRgb, rgbToLab, transferLab } from '../../imaging/colour.js';
-import { feather, polygonMask, regionAround, type Raster, type Region } from '../../imaging/raster.js';
+import { convexHull, distance, inset, triangleAffine, type Point } from '../../../imaging/geometry.js';
+import type { FaceSwapTemplate } from './kind.js';
+import { labStats, labToRgb, rgbToLab, transferLab } from '../../../imaging/colour.js';
+import { feather, polygonMask, regionAround, type Raster, type Region } from '../../../imaging/raster.js';
 
 /**
  * Face swap: the user's face is warped onto the portrait face piecewise-affinely (each triangle
@@ -11,8 +11,8 @@ import { feather, polygonMask, regionAround, type Raster, type Region } from '..
  * the user's face replaces the portrait's.
  */
 export function compositeFaceSwap(
-  out: Raster, source: Raster, template: FaceSwapTemplate, art: Pixels, scale: number,
-  faces: readonly { readonly landmarks: readonly Vec[] }[], strength: number,
+  out: Raster, source: Raster, template: FaceSwapTemplate, art: Raster, scale: number,
+  faces: readonly { readonly landmarks: readonly Point[] }[], strength: number,
 ): void {
   out.data.set(art.data);
   const done: Region[] = [];
@@ -69,7 +69,7 @@ export function compositeFaceSwap(
 }
 
 interface PreparedSlot {
-  readonly dst: Vec[];
+  readonly dst: Point[];
   readonly region: Region;
   /** The feathered hull mask, before it is cut to the pixels the warp covered. */
   readonly mask: Float32Array;
@@ -81,8 +81,8 @@ interface PreparedSlot {
  * What depends on the template and output size only, computed once per art object and slot:
  * the slot's landmarks at output scale, region, feathered mask and the portrait's Lab there.
  */
-const prepared = new WeakMap<Pixels, Map<number, PreparedSlot | null>>();
-function preparedSlot(template: FaceSwapTemplate, art: Pixels, s: number, scale: number, out: Raster): PreparedSlot | null {
+const prepared = new WeakMap<Raster, Map<number, PreparedSlot | null>>();
+function preparedSlot(template: FaceSwapTemplate, art: Raster, s: number, scale: number, out: Raster): PreparedSlot | null {
   let bySlot = prepared.get(art);
   if (!bySlot) { bySlot = new Map(); prepared.set(art, bySlot); }
   const known = bySlot.get(s);
@@ -115,13 +115,13 @@ function overlaps(a: Region, b: Region): boolean {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
 
-function scaleVec([x, y]: Vec, s: number): Vec {
+function scaleVec([x, y]: Point, s: number): Point {
   return [x * s, y * s];
 }
 
 /** Fills the pixels of `region` inside triangle `to` with `source` sampled in triangle `from`. */
 function warpTriangle(
-  source: Raster, from: [Vec, Vec, Vec], to: [Vec, Vec, Vec], region: Region, warped: Float32Array, covered: Float32Array,
+  source: Raster, from: [Point, Point, Point], to: [Point, Point, Point], region: Region, warped: Float32Array, covered: Float32Array,
 ): void {
   const map = triangleAffine(to, from);
   if (!map) return;
