@@ -31,6 +31,12 @@ export interface Config {
   readonly maxInFlight: number;
   /** Uploads being received at once; beyond it: 503 overloaded before buffering anything. */
   readonly maxConcurrentUploads: number;
+  /** Uploads one client address may have in progress at once (TRUST_PROXY_HOPS decides the address). */
+  readonly maxUploadsPerClient: number;
+  /** Slowest average upload rate accepted once the grace has passed; 0: no minimum. */
+  readonly minUploadBytesPerS: number;
+  /** Time an upload has before its average rate is judged against MIN_UPLOAD_BYTES_PER_S. */
+  readonly uploadRateGraceMs: number;
   /** Upper bound of the Retry-After of 503 overloaded (it follows the load; see http/retry-after.ts). */
   readonly retryAfterMaxS: number;
   /** Deadline for one request from admission to the answer. */
@@ -234,6 +240,7 @@ export function loadConfig(env: Env = process.env): Config {
   const poolSize = r.int('POOL_SIZE', cores, 1, 64);
   const queueDepth = r.int('QUEUE_DEPTH', 2, 0, 1000);
   const requestTimeoutMs = r.int('REQUEST_TIMEOUT_MS', 15_000, 100, 600_000);
+  const maxConcurrentUploads = r.int('MAX_CONCURRENT_UPLOADS', Math.max(8, poolSize * (1 + queueDepth) * 2), 1, 100_000);
   const config: Config = {
     port: r.int('PORT', 8080, 0, 65535),
     host: r.str('HOST', '0.0.0.0'),
@@ -250,8 +257,15 @@ export function loadConfig(env: Env = process.env): Config {
     queueDepth,
     // Each worker holds one running job plus QUEUE_DEPTH waiting ones.
     maxInFlight: r.int('MAX_IN_FLIGHT', poolSize * (1 + queueDepth), 1, 100_000),
-    maxConcurrentUploads: r.int('MAX_CONCURRENT_UPLOADS', Math.max(8, poolSize * (1 + queueDepth) * 2), 1, 100_000),
+    maxConcurrentUploads,
     retryAfterMaxS: r.int('RETRY_AFTER_MAX_S', 10, 1, 3600),
+    // A quarter of the upload slots per address by default: one client cannot hold them all, while
+    // a partner's backend behind one address still uploads several photos at once.
+    maxUploadsPerClient: r.int('MAX_UPLOADS_PER_CLIENT', Math.max(1, Math.ceil(maxConcurrentUploads / 4)), 1, 100_000),
+    // 16 KiB/s: a phone on a poor 3G link still uploads a 3 MB photo at 50–100 KiB/s; a client
+    // holding a slot with a trickle is cut after the grace instead of after BODY_TIMEOUT_MS.
+    minUploadBytesPerS: r.int('MIN_UPLOAD_BYTES_PER_S', 16 * 1024, 0, 1024 * MiB),
+    uploadRateGraceMs: r.int('UPLOAD_RATE_GRACE_MS', 3_000, 100, 600_000),
     requestTimeoutMs,
     headersTimeoutMs: r.int('HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
     bodyTimeoutMs: r.int('BODY_TIMEOUT_MS', 60_000, 100, 3_600_000),

@@ -76,6 +76,10 @@ export const errors = {
   rateLimited: (retryAfterSeconds: number, headers: Readonly<Record<string, string>>) =>
     new AppError('rate_limited', 429, 'Too many requests', `Slow down: retry after ${retryAfterSeconds} s.`,
       { ...headers, 'Retry-After': String(retryAfterSeconds) }),
+  tooManyUploads: (limit: number) =>
+    new AppError('too_many_uploads', 429, 'Too many uploads at once',
+      `This client address already has ${limit} upload(s) in progress; send the next one when one has finished.`,
+      { 'Retry-After': '1' }),
   quotaExceeded: (retryAfterSeconds: number, headers: Readonly<Record<string, string>>) =>
     new AppError('quota_exceeded', 429, 'Daily quota exceeded', `The daily quota is used up: it renews in ${retryAfterSeconds} s.`,
       { ...headers, 'Retry-After': String(retryAfterSeconds) }),

@@ -68,6 +68,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const capacity = createCapacity({
     maxInFlight: config.maxInFlight,
     maxConcurrentUploads: config.maxConcurrentUploads,
+    maxUploadsPerClient: config.maxUploadsPerClient,
     retryAfterMaxS: config.retryAfterMaxS,
     state,
     registry: metrics.registry,

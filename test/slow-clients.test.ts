@@ -16,7 +16,8 @@ let svc: TestService;
 const wiped: Wipeable[][] = [];
 beforeAll(async () => {
   svc = await startTestService(
-    { POOL_SIZE: '1', HEADERS_TIMEOUT_MS: '1000', BODY_TIMEOUT_MS: '3000', BODY_IDLE_TIMEOUT_MS: '10000' },
+    // No minimum upload rate here: these cases are about Node's own timers (see slow-uploads.test.ts).
+    { POOL_SIZE: '1', HEADERS_TIMEOUT_MS: '1000', BODY_TIMEOUT_MS: '3000', BODY_IDLE_TIMEOUT_MS: '10000', MIN_UPLOAD_BYTES_PER_S: '0' },
     { ledgerObserver: { onWiped: (buffers) => wiped.push([...buffers]) } },
   );
 });

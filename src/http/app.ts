@@ -91,7 +91,12 @@ export function createApp(deps: AppDeps): Express {
     state,
     capacity: deps.capacity,
     requestTimeoutMs: config.requestTimeoutMs,
-    upload: { maxUploadBytes: config.maxUploadBytes, bodyIdleTimeoutMs: config.bodyIdleTimeoutMs },
+    upload: {
+      maxUploadBytes: config.maxUploadBytes,
+      bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+      minBytesPerS: config.minUploadBytesPerS,
+      rateGraceMs: config.uploadRateGraceMs,
+    },
   };
   app.use(landmarksRoutes(config, spine, guard, deps.stageObserver));
   app.use(effectsRoutes(config, spine, guard, deps.stageObserver));

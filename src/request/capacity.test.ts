@@ -4,13 +4,14 @@ import { WipeLedger } from '../privacy/wipe-ledger.js';
 import { createCapacity } from './capacity.js';
 import type { ServiceState } from './service-state.js';
 
-function setup(options: { maxInFlight?: number; maxConcurrentUploads?: number } = {}) {
+function setup(options: { maxInFlight?: number; maxConcurrentUploads?: number; maxUploadsPerClient?: number } = {}) {
   const registry = new Registry();
   const state: ServiceState = { phase: 'ready' };
   let stats = { size: 2, busy: 1, queued: 3 };
   const capacity = createCapacity({
     maxInFlight: options.maxInFlight ?? 2,
     maxConcurrentUploads: options.maxConcurrentUploads ?? 2,
+    maxUploadsPerClient: options.maxUploadsPerClient ?? 2,
     retryAfterMaxS: 10,
     state,
     registry,
@@ -30,7 +31,7 @@ describe('capacity: the one owner of load', () => {
     const open = capacity.enter();
     expect([await gauge('mayfly_requests_open'), await gauge('mayfly_uploads_in_progress'), await gauge('mayfly_in_flight_requests')])
       .toEqual([1, 0, 0]);
-    const upload = capacity.takeUploadSlot();
+    const upload = capacity.takeUploadSlot('a');
     expect([await gauge('mayfly_requests_open'), await gauge('mayfly_uploads_in_progress'), await gauge('mayfly_in_flight_requests')])
       .toEqual([1, 1, 0]);
     upload();
@@ -61,15 +62,27 @@ describe('capacity: the one owner of load', () => {
     work();
     expect(capacity.counts().processing).toBe(0);
     expect(() => capacity.checkRoom()).not.toThrow();
-    const upload = capacity.takeUploadSlot();
+    const upload = capacity.takeUploadSlot('a');
     try {
-      capacity.takeUploadSlot();
+      capacity.takeUploadSlot('a');
       expect.unreachable();
     } catch (error) {
       expect(error).toMatchObject({ code: 'overloaded', headers: { 'Retry-After': expect.stringMatching(/^\d+$/) } });
     }
     upload();
-    capacity.takeUploadSlot()();
+    capacity.takeUploadSlot('a')();
+  });
+
+  it('caps the uploads of one client address, leaving the other slots to everyone else', () => {
+    const { capacity } = setup({ maxConcurrentUploads: 4, maxUploadsPerClient: 2 });
+    const first = capacity.takeUploadSlot('10.0.0.1');
+    capacity.takeUploadSlot('10.0.0.1');
+    expect(() => capacity.takeUploadSlot('10.0.0.1')).toThrow(expect.objectContaining({ code: 'too_many_uploads', status: 429 }));
+    capacity.takeUploadSlot('10.0.0.2');
+    capacity.takeUploadSlot('10.0.0.3');
+    expect(() => capacity.takeUploadSlot('10.0.0.4')).toThrow(expect.objectContaining({ code: 'overloaded' }));
+    first();
+    expect(() => capacity.takeUploadSlot('10.0.0.1')).not.toThrow();
   });
 
   it('refuses new requests while stopping; idle() resolves when the last open one ends', async () => {

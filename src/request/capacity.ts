@@ -10,7 +10,7 @@ import type { ServiceState } from './service-state.js';
  *
  *   open        authenticated /v1 requests from admission until their answer ended
  *               (refused with 503 shutting_down once the service is stopping; shutdown waits for 0)
- *   uploads     uploads being received (MAX_CONCURRENT_UPLOADS)
+ *   uploads     uploads being received (MAX_CONCURRENT_UPLOADS; MAX_UPLOADS_PER_CLIENT per address)
  *   processing  image requests past the upload stage, until their answer ended (MAX_IN_FLIGHT);
  *               while full, new image requests are refused before their body is read
  *   detector    the worker pool's own bounded queue (POOL_SIZE × QUEUE_DEPTH), read for the gauges
@@ -23,8 +23,11 @@ export interface Capacity {
   enter(): Release;
   /** Throws overloaded while MAX_IN_FLIGHT image requests are already past their upload. */
   checkRoom(): void;
-  /** An upload slot, held while the body is received; throws overloaded when none is free. */
-  takeUploadSlot(): Release;
+  /**
+   * An upload slot, held while the body is received: too_many_uploads when `client` (an address)
+   * already holds MAX_UPLOADS_PER_CLIENT, overloaded when none of MAX_CONCURRENT_UPLOADS is free.
+   */
+  takeUploadSlot(client: string): Release;
   /** The request's upload is in memory and its work starts; throws overloaded past MAX_IN_FLIGHT. */
   admit(): Release;
   /** Counts the wipe ledgers opened and wiped, for the shutdown report. */
@@ -48,6 +51,7 @@ export type Release = () => void;
 export interface CapacityOptions {
   readonly maxInFlight: number;
   readonly maxConcurrentUploads: number;
+  readonly maxUploadsPerClient: number;
   readonly retryAfterMaxS: number;
   readonly state: ServiceState;
   /** Where the gauges are registered. */
@@ -61,6 +65,7 @@ export interface CapacityOptions {
 export function createCapacity(options: CapacityOptions): Capacity {
   let open = 0;
   let uploads = 0;
+  const uploadsByClient = new Map<string, number>();
   let processing = 0;
   let ledgersOpened = 0;
   let ledgersWiped = 0;
@@ -86,10 +91,18 @@ export function createCapacity(options: CapacityOptions): Capacity {
     checkRoom() {
       if (processing >= options.maxInFlight) throw overloaded();
     },
-    takeUploadSlot() {
+    takeUploadSlot(client) {
+      const held = uploadsByClient.get(client) ?? 0;
+      if (held >= options.maxUploadsPerClient) throw errors.tooManyUploads(options.maxUploadsPerClient);
       if (uploads >= options.maxConcurrentUploads) throw overloaded();
       uploads++;
-      return once(() => { uploads--; });
+      uploadsByClient.set(client, held + 1);
+      return once(() => {
+        uploads--;
+        const left = (uploadsByClient.get(client) ?? 1) - 1;
+        if (left > 0) uploadsByClient.set(client, left);
+        else uploadsByClient.delete(client);
+      });
     },
     admit() {
       if (processing >= options.maxInFlight) throw overloaded();

@@ -63,7 +63,8 @@ async function serve<F, R>(req: Request, res: Response, next: NextFunction, deps
     scope = openScope(res, deps.requestTimeoutMs, capacity);
     await checkUploadFraming(req, res, scope.ledger, uploadOptions);
     try {
-      uploadSlot = capacity.takeUploadSlot();
+      // req.ip honours TRUST_PROXY_HOPS (express 'trust proxy').
+      uploadSlot = capacity.takeUploadSlot(req.ip ?? req.socket.remoteAddress ?? 'unknown');
     } catch (error) {
       refuseBody(req, res, scope.ledger);
       throw error;

@@ -7,6 +7,9 @@ import { memoryStorage } from './memory-storage.js';
 export interface UploadOptions {
   readonly maxUploadBytes: number;
   readonly bodyIdleTimeoutMs: number;
+  /** Slowest average rate accepted once `rateGraceMs` has passed (0: none). */
+  readonly minBytesPerS: number;
+  readonly rateGraceMs: number;
   /** Non-file form fields the route accepts (effects take format, quality, …). */
   readonly maxFields: number;
 }
@@ -85,8 +88,9 @@ export function refuseBody(req: Request, res: Response, ledger: WipeLedger): voi
 
 /**
  * Receives the one photo of an image request into memory (field "image"), with every multer
- * limit set (all default to Infinity) and an idle timeout between body chunks, so that a client
- * trickling bytes is cut off. Every byte lands in ledger-tracked buffers.
+ * limit set (all default to Infinity), an idle timeout between body chunks and a minimum average
+ * rate after a grace, so that a client trickling bytes gives its slot back within seconds (408).
+ * Every byte lands in ledger-tracked buffers.
  */
 export function receiveUpload(req: Request, res: Response, ledger: WipeLedger, options: UploadOptions): Promise<Upload> {
   const parse = multer({
@@ -106,28 +110,40 @@ export function receiveUpload(req: Request, res: Response, ledger: WipeLedger, o
     const body = rawBody(ledger);
     let finished = false;
     let idle: NodeJS.Timeout | undefined;
+    let received = 0;
+    const started = performance.now();
     const done = (error?: unknown): void => {
       if (finished) return;
       finished = true;
       // The file is in the owned buffer now (or refused): the raw chunks are not needed any more.
       body.release();
       clearTimeout(idle);
+      clearInterval(rate);
       req.off('data', touch);
       if (error) reject(uploadError(error, options.maxUploadBytes));
       else if (!req.file) reject(errors.missingImage());
       else if (req.file.size === 0) reject(errors.missingImage('The file in the field "image" is empty.'));
       else resolve({ image: req.file.buffer, fields: (req.body ?? {}) as Record<string, unknown> });
     };
-    const touch = (): void => {
-      clearTimeout(idle);
-      idle = setTimeout(() => {
-        // Answer first, then drop the connection: the rest of the body will never be read.
-        res.set('Connection', 'close');
-        done(errors.requestTimeout());
-        req.unpipe();
-        res.once('finish', () => req.destroy());
-      }, options.bodyIdleTimeoutMs);
+    const cutOff = (detail?: string): void => {
+      // Answer first, then drop the connection: the rest of the body will never be read.
+      res.set('Connection', 'close');
+      done(errors.requestTimeout(detail));
+      req.unpipe();
+      res.once('finish', () => req.destroy());
     };
+    const touch = (chunk?: Buffer): void => {
+      received += chunk?.length ?? 0;
+      clearTimeout(idle);
+      idle = setTimeout(() => cutOff(), options.bodyIdleTimeoutMs);
+    };
+    // Judged on the average since the body started, once a second after the grace.
+    const rate = options.minBytesPerS > 0 ? setInterval(() => {
+      const elapsedMs = performance.now() - started;
+      if (elapsedMs >= options.rateGraceMs && received < (options.minBytesPerS * elapsedMs) / 1000) {
+        cutOff(`The upload arrived slower than ${options.minBytesPerS} bytes/s.`);
+      }
+    }, Math.min(1000, options.rateGraceMs)) : undefined;
     touch();
     req.on('data', touch);
     res.once('close', () => done(errors.requestTimeout()));
