@@ -20,8 +20,10 @@ export class AppError extends Error {
 export const errors = {
   missingImage: (detail = 'Send the photo as a multipart/form-data file in the field "image".') =>
     new AppError('missing_image', 400, 'Missing image', detail),
-  tooManyFiles: () =>
-    new AppError('too_many_files', 400, 'Too many files', 'Send exactly one file, in the field "image".'),
+  tooManyFiles: (fields: readonly string[] = ['image']) =>
+    new AppError('too_many_files', 400, 'Too many files', fields.length === 1
+      ? `Send exactly one file, in the field "${fields[0]}".`
+      : `Send exactly one file in each of the fields ${fields.map((f) => `"${f}"`).join(' and ')}.`),
   malformedMultipart: (detail: string) =>
     new AppError('malformed_multipart', 400, 'Malformed multipart body', detail),
   invalidParameter: (field: string, expected: string) =>

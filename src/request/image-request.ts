@@ -24,10 +24,12 @@ export interface ImageRoute<Fields, Result> {
   readonly precheck?: (req: Request) => void;
   /** Non-file form fields the route accepts (multer's limit). */
   readonly maxFields: number;
+  /** The file fields, each required once; default ["image"]. */
+  readonly files?: readonly string[];
   /** Validates the form fields; a bad one is a 400 invalid_parameter. */
   readonly parse: (fields: Readonly<Record<string, unknown>>, req: Request) => Fields;
   /** The pipeline: plain data in, plain data out; it never sees req or res. */
-  readonly run: (image: Uint8Array, fields: Fields, scope: RequestScope) => Promise<Result>;
+  readonly run: (files: Readonly<Record<string, Uint8Array>>, fields: Fields, scope: RequestScope) => Promise<Result>;
   /** Writes the answer (headers and body). */
   readonly write: (res: Response, result: Result, scope: RequestScope) => void;
 }
@@ -36,7 +38,7 @@ export interface SpineDeps {
   readonly state: ServiceState;
   readonly capacity: Capacity;
   readonly requestTimeoutMs: number;
-  readonly upload: Omit<UploadOptions, 'maxFields'>;
+  readonly upload: Omit<UploadOptions, 'maxFields' | 'files'>;
 }
 
 export function imageRequest<F, R>(deps: SpineDeps, route: ImageRoute<F, R>): RequestHandler {
@@ -45,7 +47,7 @@ export function imageRequest<F, R>(deps: SpineDeps, route: ImageRoute<F, R>): Re
 
 async function serve<F, R>(req: Request, res: Response, next: NextFunction, deps: SpineDeps, route: ImageRoute<F, R>): Promise<void> {
   const { capacity } = deps;
-  const uploadOptions: UploadOptions = { ...deps.upload, maxFields: route.maxFields };
+  const uploadOptions: UploadOptions = { ...deps.upload, maxFields: route.maxFields, files: route.files ?? ['image'] };
   let scope: RequestScope | undefined;
   let uploadSlot: Release | undefined;
   let processing: Release | undefined;
@@ -74,7 +76,7 @@ async function serve<F, R>(req: Request, res: Response, next: NextFunction, deps
 
     const fields = route.parse(upload.fields, req);
     processing = capacity.admit();
-    const result = await route.run(upload.image, fields, scope);
+    const result = await route.run(upload.files, fields, scope);
     route.write(res, result, scope);
   } catch (error) {
     next(error);

@@ -27,7 +27,7 @@ export function effectsRoutes(config: Config, spine: SpineDeps, guard: Guard, ob
       precheck: templateOf,
       maxFields: 8,
       parse: (fields, req) => ({ template: templateOf(req), params: parseEffectFields(fields, req.get('accept'), limits) }),
-      run: (image, { template, params }, scope) => runEffect(image, template, params, {
+      run: (files, { template, params }, scope) => runEffect(files.image!, template, params, {
         limits: { maxInputPixels: config.maxInputPixels },
         detectMaxSide: config.detectMaxSide,
         detector: spine.state.detector!,

@@ -17,7 +17,7 @@ export function landmarksRoutes(config: Config, spine: SpineDeps, guard: Guard, 
       parse: (fields) => {
         if (Object.keys(fields).length > 0) throw errors.invalidParameter('(form)', 'no form fields besides the file "image"');
       },
-      run: (image, _fields, scope) => runLandmarks(image, {
+      run: (files, _fields, scope) => runLandmarks(files.image!, {
         limits: { maxInputPixels: config.maxInputPixels },
         detectMaxSide: config.detectMaxSide,
         detector: spine.state.detector!,

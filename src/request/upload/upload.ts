@@ -12,22 +12,29 @@ export interface UploadOptions {
   readonly rateGraceMs: number;
   /** Non-file form fields the route accepts (effects take format, quality, …). */
   readonly maxFields: number;
+  /** The file fields the route takes, each exactly once (most routes: ["image"]). */
+  readonly files: readonly string[];
 }
 
-/** The photo in memory (a view of a ledger-tracked buffer) and the form's text fields. */
+/** The uploaded files in memory (views of ledger-tracked buffers) and the form's text fields. */
 export interface Upload {
-  readonly image: Uint8Array;
+  readonly files: Readonly<Record<string, Uint8Array>>;
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
+const quoted = (names: readonly string[]): string => names.map((n) => `"${n}"`).join(' and ');
+
 /** multer/busboy failures are all caused by the client's body: each becomes a 4xx. */
-function uploadError(error: unknown, maxUploadBytes: number): AppError {
+function uploadError(error: unknown, options: UploadOptions): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof multer.MulterError) {
     switch (error.code) {
-      case 'LIMIT_FILE_SIZE': return errors.payloadTooLarge(maxUploadBytes);
-      case 'LIMIT_FILE_COUNT': return errors.tooManyFiles();
-      case 'LIMIT_UNEXPECTED_FILE': return errors.missingImage('Files are accepted only in the field "image".');
+      case 'LIMIT_FILE_SIZE': return errors.payloadTooLarge(options.maxUploadBytes);
+      case 'LIMIT_FILE_COUNT': return errors.tooManyFiles(options.files);
+      // A second file in a known field is one file too many; a file in any other field is misplaced.
+      case 'LIMIT_UNEXPECTED_FILE': return options.files.includes(error.field ?? '')
+        ? errors.tooManyFiles(options.files)
+        : errors.missingImage(`Files are accepted only in the field${options.files.length > 1 ? 's' : ''} ${quoted(options.files)}.`);
       default: return errors.malformedMultipart(`The multipart body exceeds a limit (${error.code}).`);
     }
   }
@@ -97,14 +104,14 @@ export function receiveUpload(req: Request, res: Response, ledger: WipeLedger, o
     storage: memoryStorage({ maxBytes: options.maxUploadBytes, ledgerOf: () => ledger }),
     limits: {
       fileSize: options.maxUploadBytes,
-      files: 1,
+      files: options.files.length,
       fields: options.maxFields,
       parts: options.maxFields + 1,
       fieldNameSize: 64,
       fieldSize: 1024,
       headerPairs: 32,
     },
-  }).single('image');
+  }).fields(options.files.map((name) => ({ name, maxCount: 1 })));
 
   return new Promise<Upload>((resolve, reject) => {
     const body = rawBody(ledger);
@@ -120,10 +127,19 @@ export function receiveUpload(req: Request, res: Response, ledger: WipeLedger, o
       clearTimeout(idle);
       clearInterval(rate);
       req.off('data', touch);
-      if (error) reject(uploadError(error, options.maxUploadBytes));
-      else if (!req.file) reject(errors.missingImage());
-      else if (req.file.size === 0) reject(errors.missingImage('The file in the field "image" is empty.'));
-      else resolve({ image: req.file.buffer, fields: (req.body ?? {}) as Record<string, unknown> });
+      if (error) {
+        reject(uploadError(error, options));
+        return;
+      }
+      const received = (req.files ?? {}) as Record<string, Express.Multer.File[]>;
+      const files: Record<string, Uint8Array> = {};
+      for (const name of options.files) {
+        const file = received[name]?.[0];
+        if (!file) return reject(name === 'image' ? errors.missingImage() : errors.missingImage(`Send a file in the field "${name}" as well.`));
+        if (file.size === 0) return reject(errors.missingImage(`The file in the field "${name}" is empty.`));
+        files[name] = file.buffer;
+      }
+      resolve({ files, fields: (req.body ?? {}) as Record<string, unknown> });
     };
     const cutOff = (detail?: string): void => {
       // Answer first, then drop the connection: the rest of the body will never be read.
