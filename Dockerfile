@@ -43,6 +43,6 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# The V8 heap sizing of `npm start` (see README, performance: a major GC per request without the
+# The V8 heap sizing of `npm start` (see docs/performance.md: a major GC per request without the
 # first flag, ~50 MB more resident memory without the second).
 CMD ["node", "--initial-old-space-size=64", "--max-semi-space-size=4", "dist/src/server.js"]

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 
 /**
  * One typed, frozen Config read from the environment. Every bound the service has lives here
- * with its env name and default (the README's configuration table mirrors this file).
+ * with its env name and default (docs/configuration.md lists them; test/docs.test.ts keeps it complete).
  * Validation collects every problem and reports them together, so a bad deployment fails at
  * boot with one complete message instead of one error per restart.
  */

@@ -16,7 +16,7 @@ export class AppError extends Error {
   }
 }
 
-/** The catalogue of errors; the README's error table lists the same codes. */
+/** The catalogue of errors; docs/errors.md lists the same codes (test/docs.test.ts checks it). */
 export const errors = {
   missingImage: (detail = 'Send the photo as a multipart/form-data file in the field "image".') =>
     new AppError('missing_image', 400, 'Missing image', detail),

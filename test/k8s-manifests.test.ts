@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../src/config.js';
 
-/** The deploy/k8s manifests keep the promises the README makes about how mayfly runs. */
+/** The deploy/k8s manifests keep the promises the docs make about how mayfly runs. */
 const DIR = join(import.meta.dirname, '..', 'deploy', 'k8s');
 interface Doc { kind: string; metadata: { name: string }; spec: Record<string, unknown> }
 const docs: Doc[] = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && !f.includes('example') && f !== 'kustomization.yaml')

@@ -7,7 +7,7 @@ import { START_NODE_FLAGS } from '../tools/bench/server-process.js';
 /**
  * `npm start`, the Dockerfile, deploy/k8s and the benchmark's server process start node the same
  * way: the same node flags and the same glibc settings (the privacy notes and the measured figures
- * in the README depend on them).
+ * in docs/privacy.md and docs/performance.md depend on them).
  */
 const ROOT = join(import.meta.dirname, '..');
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');

@@ -1,6 +1,6 @@
 /**
  * The image type comes from the file's first bytes, never from the client's Content-Type or
- * filename. Only JPEG, PNG, WebP and AVIF are accepted (README, "Accepted images"): GIF is
+ * filename. Only JPEG, PNG, WebP and AVIF are accepted (docs/api.md, "Sending a photo"): GIF is
  * refused because it is animated and palette-limited, HEIC because the HEVC decoder is not in
  * sharp's prebuilt libvips, TIFF because it is a multi-page container that phones do not send,
  * SVG/PDF/HTML because they are documents (and untrusted loaders), not photos.

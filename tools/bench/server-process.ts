@@ -24,7 +24,7 @@ export interface ServerProcess {
 const SERVER = fileURLToPath(new URL('../../src/server.js', import.meta.url));
 /**
  * The node flags `npm start`, the Dockerfile and deploy/k8s run the server with (a test keeps them
- * equal). Measured (README, performance): without the first, V8 ran a major GC per effect request
+ * equal). Measured (docs/performance.md): without the first, V8 ran a major GC per effect request
  * (its old-generation limit sat just above the live heap); the default 16 MB semi-spaces of the
  * main thread and each inference worker cost about 50 MB more resident memory than 4 MB ones.
  */
