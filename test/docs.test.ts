@@ -3,6 +3,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { AppError, errors } from '../src/errors.js';
+import { createMetrics } from '../src/metrics/metrics.js';
+import { createCapacity } from '../src/request/capacity.js';
 
 /**
  * The docs are pinned to the code, as fastify pins its error docs: docs/errors.md lists exactly
@@ -161,6 +163,27 @@ describe('docs/configuration.md', () => {
     expect(documented.filter((name) => !readByConfig.has(name)),
       'variables in the Settings table of docs/configuration.md that src/config.ts does not read').toEqual([]);
     expect(documented.length, 'a variable appears twice in the Settings table').toBe(new Set(documented).size);
+  });
+});
+
+describe('docs/operations.md, metrics', () => {
+  // The service's own metrics: the request metrics and the load gauges capacity registers
+  // (prom-client's default process_* and nodejs_* metrics are named by a wildcard row).
+  const metrics = createMetrics();
+  createCapacity({
+    maxInFlight: 1, maxConcurrentUploads: 1, maxUploadsPerClient: 1, retryAfterMaxS: 1,
+    state: { phase: 'ready' }, registry: metrics.registry, detectorStats: () => undefined,
+  });
+  const registered = metrics.registry.getMetricsAsArray().map((m) => m.name)
+    .filter((name) => !/^mayfly_(process|nodejs)_/.test(name));
+  const documented = tableRows(section(read('docs/operations.md'), 'Metrics'))
+    .flatMap((cells) => [...(cells[0] ?? '').matchAll(/`(mayfly_[a-z_]+)(?:\{[^}]*\})?`/g)].map((m) => m[1]!))
+    .filter((name) => !name.endsWith('_'));
+
+  it('documents every metric the service registers, and none it does not', () => {
+    expect(registered.length).toBeGreaterThan(8);
+    expect(registered.filter((name) => !documented.includes(name)), 'registered but not documented').toEqual([]);
+    expect(documented.filter((name) => !registered.includes(name)), 'documented but not registered').toEqual([]);
   });
 });
 
