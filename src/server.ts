@@ -20,7 +20,8 @@ let service;
 try {
   service = await startService(config);
 } catch (error) {
-  if (error instanceof TemplateError) {
+  // A broken template or key file is a configuration problem: its message, exit 2, no stack.
+  if (error instanceof TemplateError || error instanceof ConfigError) {
     console.error(error.message);
     process.exit(2);
   }
