@@ -16,6 +16,14 @@ export class AppError extends Error {
   }
 }
 
+/** A byte limit as people read it: "15 MiB", "256 KiB" (never a raw byte count). */
+export function sizeText(bytes: number): string {
+  const [unit, size] = bytes >= 1024 * 1024 ? ['MiB', bytes / (1024 * 1024)] : bytes >= 1024 ? ['KiB', bytes / 1024] : ['bytes', bytes];
+  return `${Number(size.toFixed(2))} ${unit}`;
+}
+
+const megapixels = (pixels: number): string => `${Number((pixels / 1e6).toFixed(1))} megapixels`;
+
 /** The catalogue of errors; docs/errors.md lists the same codes (test/docs.test.ts checks it). */
 export const errors = {
   missingImage: (detail = 'Send the photo as a multipart/form-data file in the field "image".') =>
@@ -28,19 +36,23 @@ export const errors = {
     new AppError('malformed_multipart', 400, 'Malformed multipart body', detail),
   invalidParameter: (field: string, expected: string) =>
     new AppError('invalid_parameter', 400, 'Invalid parameter', `Expected ${expected} for "${field}".`),
+  /** The names of fields the client invented are not repeated back: only the known ones are listed. */
+  unknownField: (known: readonly string[]) =>
+    new AppError('invalid_parameter', 400, 'Invalid parameter',
+      `The form has a field this operation does not take; ${known.length > 0 ? `known fields: ${known.join(', ')}` : 'send only the file "image"'}.`),
   notMultipart: () =>
     new AppError('not_multipart', 415, 'Not multipart/form-data',
       'Send the request as multipart/form-data with the photo in the field "image".'),
   payloadTooLarge: (limit: number) =>
-    new AppError('payload_too_large', 413, 'Payload too large', `The upload exceeds the limit of ${limit} bytes.`),
-  unsupportedMediaType: (detail = 'Accepted image formats are JPEG, PNG, WebP and AVIF.') =>
+    new AppError('payload_too_large', 413, 'Payload too large', `The upload exceeds the limit of ${sizeText(limit)}: send a smaller photo (a JPEG of 12 megapixels is usually 2–5 MiB).`),
+  unsupportedMediaType: (detail = 'Accepted image formats are JPEG, PNG, WebP and AVIF: send the photo in one of them.') =>
     new AppError('unsupported_media_type', 415, 'Unsupported media type', detail),
   imageDecodeFailed: (detail = 'The image is truncated or corrupt and could not be decoded.') =>
     new AppError('image_decode_failed', 422, 'Image could not be decoded', detail),
   imageTooLarge: (pixels: number | undefined, limit: number) =>
     new AppError('image_too_large', 413, 'Image too large', pixels === undefined
-      ? `The image declares more than ${limit} pixels, the limit.`
-      : `The image declares ${pixels} pixels; the limit is ${limit}.`),
+      ? `The image declares more than ${limit} pixels (${megapixels(limit)}), the limit: send a smaller photo.`
+      : `The image declares ${pixels} pixels; the limit is ${limit} (${megapixels(limit)}): send a smaller photo.`),
   notFound: () => new AppError('not_found', 404, 'Not found', 'No such resource.'),
   templateNotFound: () =>
     new AppError('template_not_found', 404, 'Template not found', 'No template has this id; GET /v1/templates lists them.'),

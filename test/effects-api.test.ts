@@ -100,6 +100,17 @@ describe('POST /v1/effects/{templateId}', () => {
     expect((await sharp(Buffer.from(await res.arrayBuffer())).metadata()).format).toBe(sharpName);
   });
 
+  it('format=jpg is jpeg, and so is Accept: image/jpg', async () => {
+    const res = await effect('royal-crown', await smallSample(), { format: 'jpg', maxSize: '256' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    const form = new FormData();
+    form.append('image', new Blob([await smallSample()]), 'p.jpg');
+    form.append('maxSize', '256');
+    const accepted = await fetch(`${svc.url}/v1/effects/royal-crown`, { method: 'POST', body: form, headers: { ...authHeaders(), Accept: 'image/jpg, image/png;q=0.9' } });
+    expect(accepted.headers.get('content-type')).toBe('image/jpeg');
+  });
+
   it('picks the format from the Accept header when the field is absent', async () => {
     const form = new FormData();
     form.append('image', new Blob([await smallSample()]), 'p.jpg');
@@ -191,11 +202,16 @@ describe('POST /v1/effects errors', () => {
     ['face', 'biggest', /largest, all, or a face index/],
     ['maxSize', '10', /integer from 64 to 2048/],
     ['maxSize', '4096', /integer from 64 to 2048/],
-    ['colour', 'red', /no such field/],
   ])('400 invalid_parameter for %s=%s, naming the field', async (field, value, expected) => {
     const body = await expectProblem(await effect('knight', await smallSample(3, 320), { [field]: value }), 400, 'invalid_parameter');
     expect(body.detail).toContain(`"${field}"`);
     expect(body.detail).toMatch(expected);
+  });
+
+  it('400 invalid_parameter for an unknown field, listing the known ones without repeating the unknown name', async () => {
+    const body = await expectProblem(await effect('knight', await smallSample(3, 320), { colour_x7: 'red' }), 400, 'invalid_parameter');
+    expect(body.detail).toContain('known fields: image, format, quality, strength, face, maxSize');
+    expect(body.detail).not.toContain('colour_x7');
   });
 });
 

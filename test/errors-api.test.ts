@@ -152,7 +152,9 @@ describe('too big (413 payload_too_large)', () => {
     const big = readSample(6);
     expect(big.length).toBeGreaterThan(MAX_UPLOAD_BYTES);
     const problem = await expectProblem(await postImage(landmarks(), big), 413, 'payload_too_large');
-    expect(problem.detail).toContain(String(MAX_UPLOAD_BYTES));
+    // Said as people read it (MAX_UPLOAD_BYTES is 256 KiB here), never as a byte count.
+    expect(problem.detail).toContain('the limit of 256 KiB');
+    expect(problem.detail).not.toContain(String(MAX_UPLOAD_BYTES));
   });
 
   it('exactly MAX_UPLOAD_BYTES is accepted, one byte more is not', async () => {
@@ -198,6 +200,9 @@ describe('not an accepted image (415 unsupported_media_type), whatever the name 
     const res = await post(form([{ field: 'image', bytes: bytes(), ...lying }]));
     const problem = await expectProblem(res, 415, 'unsupported_media_type');
     expect(problem.detail).toContain(`looks like ${detected}`);
+    // Every refusal says what to send instead.
+    expect(problem.detail).toMatch(/send|export|convert/i);
+    if (detected === 'heic') expect(problem.detail).toContain('Settings → Camera → Formats → Most Compatible');
   });
 
   it('a real GIF and a real TIFF of a sample photo', async () => {
@@ -247,7 +252,7 @@ describe('decompression bombs (413 image_too_large), refused from the header', (
     const bomb = pngBomb(40_000);
     const before = ledgers.length;
     const problem = await expectProblem(await postImage(landmarks(), bomb), 413, 'image_too_large');
-    expect(problem.detail).toBe('The image declares 1600000000 pixels; the limit is 50000000.');
+    expect(problem.detail).toBe('The image declares 1600000000 pixels; the limit is 50000000 (50 megapixels): send a smaller photo.');
     // The request's ledger held the upload alone: no decoded pixels were ever allocated.
     const owned = await nextLedger(before);
     const ownedBytes = owned.reduce((sum, b) => sum + b.byteLength, 0);

@@ -248,7 +248,7 @@ describe('OpenAPI and /docs', () => {
     expect(doc.openapi).toBe('3.1.0');
     const post = doc.paths['/v1/landmarks']!.post!;
     expect(post.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
-    expect(Object.keys(post.responses).sort()).toEqual(['200', '400', '401', '403', '408', '413', '415', '422', '429', '500', '503']);
+    expect(Object.keys(post.responses).sort()).toEqual(['200', '400', '401', '403', '408', '413', '415', '422', '429', '431', '500', '503']);
     expect(doc.paths['/healthz']!.get!.security).toEqual([]);
   });
 
@@ -286,7 +286,7 @@ describe('OpenAPI and /docs', () => {
     expect(bundle.status).toBe(200);
     expect(bundle.headers.get('content-type')).toContain('javascript');
     expect((await bundle.text()).length).toBeGreaterThan(500_000);
-    expect(await (await fetch(`${svc.url}/docs/assets/init.js`)).text()).toContain("url: 'openapi.json'");
+    expect(await (await fetch(`${svc.url}/docs/assets/init.js`)).text()).toContain("url: '/openapi.json'");
     expect((await fetch(`${svc.url}/docs/assets/package.json`)).status).toBe(404);
   });
 

@@ -21,6 +21,7 @@ import { healthRoutes } from './routes/health.js';
 import { landmarksRoutes } from './routes/landmarks.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { pageRoutes } from './routes/page.js';
+import { problemsRoutes } from './routes/problems.js';
 import { templatesRoutes } from './routes/templates.js';
 import type { ServiceState } from '../request/service-state.js';
 
@@ -57,7 +58,9 @@ export function createApp(deps: AppDeps): Express {
       origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
       methods: ['GET', 'POST'],
       allowedHeaders: ['Authorization', 'X-API-Key', 'X-Request-Id', 'Content-Type'],
-      exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Policy', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+      // What a web client reads from an answer: ids, back-off, limits, and the effect's own headers.
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Policy', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset',
+        'X-Faces-Used', 'Server-Timing'],
       maxAge: 600,
     }));
   }
@@ -69,6 +72,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(healthRoutes(state, deps.version));
   app.use(pageRoutes());
+  app.use(problemsRoutes());
   app.use(docsRoutes(buildOpenApi({
     title: 'mayfly',
     version: deps.version,

@@ -134,7 +134,7 @@ describe('decodeToMaxSide', () => {
     const ledger = new WipeLedger();
     const second = await decode(bomb, unchecked(40_000, 40_000, 'png'), 640, limits, ledger).catch((error: unknown) => error);
     expect(isAppError(second) && [second.code, second.detail])
-      .toEqual(['image_too_large', 'The image declares more than 50000000 pixels, the limit.']);
+      .toEqual(['image_too_large', 'The image declares more than 50000000 pixels (50 megapixels), the limit: send a smaller photo.']);
     const jpegBomb = jpegDeclaring(await sharp(readSample(1)).resize(64).jpeg().toBuffer(), 60_000, 60_000);
     expect(await codeOf(decodeToMaxSide(jpegBomb, 640, limits, new WipeLedger()))).toBe('image_too_large');
     expect(await codeOf(decode(jpegBomb, unchecked(60_000, 60_000, 'jpeg'), 640, limits, new WipeLedger()))).toBe('image_too_large');

@@ -21,12 +21,29 @@ export interface InspectedImage {
   readonly header: ImageHeader;
 }
 
+/**
+ * What to send instead, per refused kind. `detected` is the sniffer's own label (never anything
+ * the client sent), so it may be named in the message.
+ */
+const INSTEAD: Readonly<Record<string, string>> = {
+  heic: 'HEIC cannot be decoded here: send JPEG (on iPhone: Settings → Camera → Formats → Most Compatible) or convert the photo to JPEG first.',
+  gif: 'GIF is not accepted (animated, 256 colours): send the photo as JPEG or PNG.',
+  tiff: 'TIFF is not accepted: export the photo as JPEG or PNG.',
+  bmp: 'BMP is not accepted: convert the photo to PNG or JPEG.',
+  pdf: 'a PDF is a document, not a photo: export the page as PNG or JPEG.',
+};
+
+export function refusalDetail(detected: string): string {
+  const what = detected === 'unknown' ? 'no supported image' : detected;
+  const instead = INSTEAD[detected] ?? 'send a photo as JPEG, PNG, WebP or AVIF.';
+  return `The file looks like ${what}; accepted formats are JPEG, PNG, WebP and AVIF. ${instead.charAt(0).toUpperCase()}${instead.slice(1)}`;
+}
+
 /** Format from magic bytes and the header's fields; nothing is decoded. Bad input becomes a 4xx. */
 function readInput(input: Uint8Array): { format: ImageFormat; header: ImageHeader } {
   const sniffed = sniffFormat(input);
   if (!sniffed.ok) {
-    throw errors.unsupportedMediaType(
-      `The file looks like ${sniffed.detected === 'unknown' ? 'no supported image' : sniffed.detected}; accepted formats are JPEG, PNG, WebP and AVIF.`);
+    throw errors.unsupportedMediaType(refusalDetail(sniffed.detected));
   }
   try {
     return { format: sniffed.format, header: readHeader(input, sniffed.format) };

@@ -1,12 +1,21 @@
 import { z } from 'zod';
 import type { Scope } from '../../auth/principal.js';
+import { codesWithStatus, PROBLEM_SAMPLES } from '../problem-catalogue.js';
+import { problemOf } from '../problem.js';
 import { problemBody } from '../schemas/problem.js';
+import { wireSchemaOf } from './wire.js';
 
 /**
  * Builds the OpenAPI 3.1 document from the zod schemas the routes validate with, so the document
  * cannot drift from the code. A route is described by one OperationDoc; adding a route to the
  * document is adding one entry to the list in ./operations.ts. Component names come from
- * `named()`; everything else is inlined.
+ * `named()`; everything else is inlined. Problem answers carry examples made by the errors
+ * catalogue itself (../problem-catalogue.ts).
+ *
+ * Why not a zod→OpenAPI library: zod 4 converts to JSON Schema 2020-12 itself, which is what
+ * OpenAPI 3.1 uses; what is left (paths, problems, security, multipart encoding) is this file.
+ * The one mismatch, multipart text fields that a route parses as strings but that travel as
+ * integers, is declared beside the field (./wire.ts); a library would need the same override.
  */
 export interface Named {
   readonly name: string;
@@ -24,6 +33,9 @@ export interface ResponseDoc {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** A multipart field's media types (OpenAPI `encoding`), e.g. the image part. */
+export type MultipartEncoding = Readonly<Record<string, { readonly contentType: string }>>;
+
 export interface OperationDoc {
   readonly method: 'get' | 'post' | 'put' | 'delete';
   /** OpenAPI path template: /v1/effects/{id}. */
@@ -38,6 +50,7 @@ export interface OperationDoc {
   readonly query?: z.ZodObject;
   /** multipart/form-data body (use z.file() for file parts). */
   readonly multipart?: Named | z.ZodObject;
+  readonly multipartEncoding?: MultipartEncoding;
   readonly json?: Named | z.ZodType;
   readonly responses: Readonly<Record<number, ResponseDoc>>;
   /** Problem statuses this operation may answer besides the ones every operation may. */
@@ -48,30 +61,40 @@ export interface ApiInfo {
   readonly title: string;
   readonly version: string;
   readonly description: string;
+  readonly license?: { readonly name: string; readonly identifier?: string; readonly url?: string };
 }
+
+/**
+ * The project has no licence of its own yet (package.json: private, no "license"): the document
+ * says so rather than invent one. Template art carries its own licence in GET /v1/templates.
+ */
+export const DEFAULT_LICENSE = { name: 'UNLICENSED: proprietary, no licence granted' } as const;
 
 type JsonSchema = Record<string, unknown>;
 
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output' = 'output'): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12', io, unrepresentable: 'any',
+    override: ({ zodSchema, jsonSchema }) => {
+      const wire = io === 'input' ? wireSchemaOf(zodSchema) : undefined;
+      if (!wire) return;
+      const node = jsonSchema as JsonSchema;
+      for (const key of Object.keys(node)) if (key !== 'description') delete node[key];
+      Object.assign(node, wire);
+    },
+  }) as JsonSchema;
   return rest;
 }
 
-const PROBLEM_DESCRIPTIONS: Record<number, string> = {
-  400: 'Bad request (missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request).',
-  401: 'Missing or invalid credentials (missing_credentials, invalid_credentials).',
-  403: 'The credentials may not use this operation (forbidden).',
-  404: 'No such resource (not_found, template_not_found).',
-  405: 'Method not allowed (method_not_allowed).',
-  408: 'The body was not received in time (request_timeout).',
-  413: 'Upload or image too large (payload_too_large, image_too_large).',
-  415: 'Not multipart, or not a supported image (not_multipart, unsupported_media_type).',
-  422: 'The image could not be decoded, or holds no usable face (image_decode_failed, no_face_detected, face_too_small).',
-  431: 'Request headers too large (headers_too_large).',
-  429: 'Rate limit or daily quota reached (rate_limited, quota_exceeded); see Retry-After.',
-  500: 'Unexpected failure (internal_error).',
-  503: 'Overloaded, timed out, starting or shutting down (overloaded, timeout, not_ready, shutting_down); see Retry-After.',
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad request', 401: 'Missing or invalid credentials', 403: 'Not allowed for these credentials', 404: 'Not found',
+  405: 'Method not allowed', 408: 'The body was not received in time', 413: 'Upload or image too large',
+  415: 'Not multipart, or not a supported image', 422: 'The image could not be used', 429: 'Rate limit or daily quota reached',
+  431: 'Request headers too large', 500: 'Unexpected failure', 503: 'Overloaded, timed out, starting or shutting down',
 };
+
+/** Answered by any request, before routing (Node's HTTP parser): listed on every operation. */
+const ANY_REQUEST_PROBLEMS = [400, 431];
 
 const RATE_LIMIT_HEADERS = {
   'RateLimit-Policy': 'Every limit that applies: `<limit>;w=<window seconds>`, comma-separated.',
@@ -90,8 +113,14 @@ export function buildOpenApi(info: ApiInfo, operations: readonly OperationDoc[])
   const headersOf = (headers: Readonly<Record<string, string>>): JsonSchema =>
     Object.fromEntries(Object.entries(headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]));
   const problem = (status: number): JsonSchema => ({
-    description: PROBLEM_DESCRIPTIONS[status] ?? 'Problem.',
-    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+    description: `${STATUS_TEXT[status] ?? 'Problem'} (${codesWithStatus(status).join(', ')}); see /problems/<code>.`,
+    content: {
+      'application/problem+json': {
+        schema: { $ref: '#/components/schemas/Problem' },
+        examples: Object.fromEntries(codesWithStatus(status).map((code) =>
+          [code, { summary: PROBLEM_SAMPLES[code].title, value: problemOf(PROBLEM_SAMPLES[code]) }])),
+      },
+    },
     ...(status === 401 ? { headers: headersOf({ 'WWW-Authenticate': 'Bearer realm="mayfly"' }) } : {}),
     ...(status === 429 ? { headers: headersOf({ 'Retry-After': 'Seconds to wait.', ...RATE_LIMIT_HEADERS }) } : {}),
     ...(status === 503 ? { headers: headersOf({ 'Retry-After': 'Seconds to wait.' }) } : {}),
@@ -108,17 +137,19 @@ export function buildOpenApi(info: ApiInfo, operations: readonly OperationDoc[])
     for (const [status, doc] of Object.entries(op.responses)) {
       const content: Record<string, unknown> = {};
       if (doc.json) content['application/json'] = { schema: ref(doc.json, 'output') };
-      for (const type of doc.binary ?? []) content[type] = { schema: { type: 'string', contentMediaType: type } };
+      for (const type of doc.binary ?? []) content[type] = { schema: { type: 'string', format: 'binary', contentMediaType: type } };
       responses[status] = {
         description: doc.description,
         headers: headersOf({ 'X-Request-Id': 'The request id.', ...(op.scope ? RATE_LIMIT_HEADERS : {}), ...doc.headers }),
         ...(Object.keys(content).length > 0 ? { content } : {}),
       };
     }
-    const problemStatuses = new Set([...(op.scope ? [401, 403, 429] : []), 500, 503, ...(op.problems ?? [])]);
+    const problemStatuses = new Set([...ANY_REQUEST_PROBLEMS, ...(op.scope ? [401, 403, 429] : []), 500, 503, ...(op.problems ?? [])]);
     for (const status of [...problemStatuses].sort()) responses[String(status)] ??= problem(status);
     const requestBody = op.multipart
-      ? { required: true, content: { 'multipart/form-data': { schema: ref(op.multipart, 'input') } } }
+      ? { required: true, content: { 'multipart/form-data': {
+        schema: ref(op.multipart, 'input'), ...(op.multipartEncoding ? { encoding: op.multipartEncoding } : {}),
+      } } }
       : op.json ? { required: true, content: { 'application/json': { schema: ref(op.json, 'input') } } } : undefined;
     paths[op.path] ??= {};
     paths[op.path]![op.method] = {
@@ -133,10 +164,17 @@ export function buildOpenApi(info: ApiInfo, operations: readonly OperationDoc[])
     };
   }
 
+  // No jsonSchemaDialect: 3.1's default dialect is what zod emits, and Swagger UI refuses any other value.
   return {
     openapi: '3.1.0',
-    info,
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    info: { ...info, license: info.license ?? DEFAULT_LICENSE },
+    // Relative: the instance that serves this document is the one to call (Swagger UI's "Try it").
+    servers: [{ url: '/', description: 'The instance that served this document.' }],
+    tags: [
+      { name: 'faces', description: 'Find faces and their landmarks.' },
+      { name: 'effects', description: 'Templates and the effects that composite a face into them.' },
+      { name: 'operations', description: 'Liveness and readiness probes.' },
+    ],
     paths,
     components: {
       schemas: components,

@@ -3,7 +3,10 @@ import { effectFieldsSchema } from '../routes/effects-schema.js';
 import { healthBody, readinessBody } from '../schemas/health.js';
 import { imageFile, landmarksRequest, landmarksResponse } from '../schemas/landmarks.js';
 import { templateIdParam, templatesResponse } from '../schemas/templates.js';
-import { named, type OperationDoc } from './builder.js';
+import { named, type MultipartEncoding, type OperationDoc } from './builder.js';
+
+/** The photo part: its type is sniffed from its bytes, whatever Content-Type the part declares. */
+const IMAGE_PART: MultipartEncoding = { image: { contentType: 'image/jpeg, image/png, image/webp, image/avif' } };
 
 /**
  * Every documented operation: `operations` below, plus those whose schemas depend on settings
@@ -24,6 +27,7 @@ export function operationsFor(limits: { readonly maxSize: number }): OperationDo
       scope: 'effects',
       pathParams: templateIdParam,
       multipart: named('EffectRequest', effectFieldsSchema(limits).extend({ image: imageFile })),
+      multipartEncoding: IMAGE_PART,
       responses: {
         200: {
           description: 'The composited picture.',
@@ -67,6 +71,7 @@ export const operations: OperationDoc[] = [
     tags: ['faces'],
     scope: 'landmarks',
     multipart: named('LandmarksRequest', landmarksRequest),
+    multipartEncoding: IMAGE_PART,
     responses: { 200: { description: 'Faces found (possibly none), largest first.', json: named('LandmarksResponse', landmarksResponse) } },
     problems: [400, 408, 413, 415, 422],
   },

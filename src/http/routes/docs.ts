@@ -10,7 +10,8 @@ import { methodNotAllowed } from '../method-not-allowed.js';
  * the swagger-ui-dist package's own files: no CDN, works offline. The page has no inline script
  * (its start-up code is /docs/assets/init.js), so its CSP allows scripts from 'self' only; Swagger
  * UI sets inline styles, hence style-src 'unsafe-inline'. The spec validator badge (which would
- * call validator.swagger.io) is off.
+ * call validator.swagger.io) is off. Paths are absolute so that /docs/ (trailing slash, which
+ * express routes here too) finds its assets and the document as /docs does.
  */
 const require = createRequire(import.meta.url);
 const SWAGGER_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -26,19 +27,19 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mayfly API reference</title>
-<link rel="icon" type="image/png" href="docs/assets/favicon-32x32.png">
-<link rel="stylesheet" href="docs/assets/swagger-ui.css">
+<link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 </head>
 <body>
 <div id="reference"></div>
-<script src="docs/assets/swagger-ui-bundle.js"></script>
-<script src="docs/assets/init.js"></script>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/assets/init.js"></script>
 </body>
 </html>
 `;
 
 const INIT = `window.ui = SwaggerUIBundle({
-  url: 'openapi.json',
+  url: '/openapi.json',
   dom_id: '#reference',
   deepLinking: true,
   validatorUrl: null,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { errors } from '../../errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../imaging/encode.js';
 import type { EffectParams } from '../../pipeline/effect.js';
+import { onTheWire } from '../openapi/wire.js';
 
 /**
  * The form fields of POST /v1/effects/{templateId}, as zod schemas (exported so that an OpenAPI
@@ -13,20 +14,28 @@ export const DEFAULT_STRENGTH = 85;
 
 const intString = (min: number, max: number) => {
   const expected = `an integer from ${min} to ${max}`;
-  return z.string({ error: expected }).trim().regex(/^\d{1,6}$/, expected).transform(Number)
-    .refine((v) => v >= min && v <= max, expected);
+  return onTheWire(z.string({ error: expected }).trim().regex(/^\d{1,6}$/, expected).transform(Number)
+    .refine((v) => v >= min && v <= max, expected), { type: 'integer', minimum: min, maximum: max });
 };
+
+/** `jpg` is what file names say; it means jpeg. */
+export const FORMAT_NAMES = [...OUTPUT_FORMATS, 'jpg'] as const;
+export const MAX_FACE_INDEX = 999;
+const FACE_EXPECTED = 'largest, all, or a face index (0 = largest)';
 
 export function effectFieldsSchema(limits: { readonly maxSize: number }) {
   return z.object({
-    format: z.enum(OUTPUT_FORMATS, { error: `one of ${OUTPUT_FORMATS.join(', ')}` }).optional()
-      .describe('Output format; default from the Accept header, else jpeg.'),
+    format: z.enum(FORMAT_NAMES, { error: `one of ${OUTPUT_FORMATS.join(', ')}` })
+      .transform((v): OutputFormat => (v === 'jpg' ? 'jpeg' : v)).optional()
+      .describe('Output format (jpg is the same as jpeg); default from the Accept header, else jpeg.'),
     quality: intString(1, 100).optional().describe(`Encoder quality (default ${DEFAULT_QUALITY}).`),
     strength: intString(0, 100).optional()
       .describe(`Face swap: how much of the user's face replaces the template's (default ${DEFAULT_STRENGTH}).`),
-    face: z.string({ error: 'largest, all, or a face index (0 = largest)' }).trim()
-      .regex(/^(largest|all|\d{1,3})$/, 'largest, all, or a face index (0 = largest)')
-      .transform((v) => (v === 'largest' || v === 'all' ? v : Number(v))).optional()
+    face: onTheWire(z.string({ error: FACE_EXPECTED }).trim()
+      .regex(/^(largest|all|\d{1,3})$/, FACE_EXPECTED)
+      .transform((v) => (v === 'largest' || v === 'all' ? v : Number(v))), {
+      anyOf: [{ type: 'string', enum: ['all', 'largest'] }, { type: 'integer', minimum: 0, maximum: MAX_FACE_INDEX }],
+    }).optional()
       .describe('Which faces to use: all (default), largest, or an index into the faces sorted by size.'),
     maxSize: intString(64, limits.maxSize).optional().describe('Long edge of the output image, in pixels.'),
   }).strict();
@@ -47,7 +56,8 @@ export function formatFromAccept(accept: string | undefined): OutputFormat {
   for (const { type } of ranked) {
     const format = OUTPUT_FORMATS.find((f) => type === `image/${f}`);
     if (format) return format;
-    if (type === 'image/*' || type === '*/*') return 'jpeg';
+    // image/jpg is not a registered type, but browsers and libraries send it.
+    if (type === 'image/jpg' || type === 'image/*' || type === '*/*') return 'jpeg';
   }
   return 'jpeg';
 }
@@ -60,7 +70,7 @@ export function parseEffectFields(
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
-      throw errors.invalidParameter(String(issue.keys[0]).slice(0, 40), `no such field (known fields: ${FIELD_NAMES.join(', ')})`);
+      throw errors.unknownField(['image', ...FIELD_NAMES]);
     }
     throw errors.invalidParameter(String(issue.path[0] ?? '(form)'), issue.message);
   }
