@@ -21,7 +21,7 @@ export default tseslint.config(
   },
   {
     // Command-line tools (bench, load test): the console is their user interface.
-    files: ['scripts/**', 'test/**', 'tools/**'],
+    files: ['scripts/**', 'test/**', 'tools/**', 'examples/**'],
     rules: { 'no-console': 'off' },
   },
 );
