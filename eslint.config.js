@@ -16,7 +16,10 @@ export default tseslint.config(
   {
     files: ['src/http/page/**/*.js'],
     languageOptions: {
-      globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', FormData: 'readonly', performance: 'readonly' },
+      globals: {
+        document: 'readonly', window: 'readonly', navigator: 'readonly', fetch: 'readonly', FormData: 'readonly',
+        File: 'readonly', Option: 'readonly', performance: 'readonly',
+      },
     },
   },
   {
