@@ -103,6 +103,8 @@ async function downloaded(page: Page): Promise<{ name: string; bytes: Buffer }> 
 describe('GET / (the try-it page)', () => {
   it('desktop: photo, template, a key prompt that re-runs, result, download, settings, landmarks; keeps nothing', async () => {
     const { page, problems, cameraCalls } = await openPage(DESKTOP);
+    mkdirSync(SCREENS_DIR, { recursive: true });
+    await page.screenshot({ path: `${SCREENS_DIR}/page-desktop-start.png` });
     expect(await page.locator('.gallery button').count()).toBeGreaterThanOrEqual(8);
     expect(await page.locator('#key-panel').isVisible()).toBe(false);
 
@@ -163,7 +165,9 @@ describe('GET / (the try-it page)', () => {
 
     expect(await cameraCalls()).toBe(0);
     mkdirSync(SCREENS_DIR, { recursive: true });
-    await page.screenshot({ path: `${SCREENS_DIR}/page-desktop.png`, fullPage: true });
+    await page.screenshot({ path: `${SCREENS_DIR}/page-desktop-full.png`, fullPage: true });
+    await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
+    await page.screenshot({ path: `${SCREENS_DIR}/page-desktop.png` });
     await storedNothing(page);
     expect(problems).toEqual([]);
     await page.context().close();

@@ -147,7 +147,7 @@ function setPhoto(blob) {
   state.photo = blob;
   $('original').src = objectUrl('original', blob);
   $('original-figure').hidden = false;
-  $('result-panel').hidden = false;
+  $('result-panel').classList.remove('waiting');
   clearCanvas();
   void drawLandmarks();
   if (state.template) void render({ reveal: true });
