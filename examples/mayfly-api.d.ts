@@ -282,18 +282,18 @@ export interface operations {
                     /** @description Every limit that applies: `<limit>;w=<window seconds>`, comma-separated. */
                     "RateLimit-Policy"?: string;
                     /** @description The limit nearest to exhaustion (requests in its window). */
-                    "RateLimit-Limit"?: string;
+                    "RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
-                    "RateLimit-Remaining"?: string;
+                    "RateLimit-Remaining"?: number;
                     /** @description Seconds until that window resets. */
-                    "RateLimit-Reset"?: string;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LandmarksResponse"];
                 };
             };
-            /** @description Bad request (missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request); see /problems/<code>. */
+            /** @description Bad request (missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request); each code has a page at /problems/{code}. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -302,7 +302,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid credentials (missing_credentials, invalid_credentials); see /problems/<code>. */
+            /** @description Missing or invalid credentials (missing_credentials, invalid_credentials); each code has a page at /problems/{code}. */
             401: {
                 headers: {
                     /** @description Bearer realm="mayfly" */
@@ -313,7 +313,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for these credentials (forbidden); see /problems/<code>. */
+            /** @description Not allowed for these credentials (forbidden); each code has a page at /problems/{code}. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -322,7 +322,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body was not received in time (request_timeout); see /problems/<code>. */
+            /** @description The body was not received in time (request_timeout); each code has a page at /problems/{code}. */
             408: {
                 headers: {
                     [name: string]: unknown;
@@ -331,7 +331,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Upload or image too large (payload_too_large, image_too_large); see /problems/<code>. */
+            /** @description Upload or image too large (payload_too_large, image_too_large); each code has a page at /problems/{code}. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -340,7 +340,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not multipart, or not a supported image (not_multipart, unsupported_media_type); see /problems/<code>. */
+            /** @description Not multipart, or not a supported image (not_multipart, unsupported_media_type); each code has a page at /problems/{code}. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -349,7 +349,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The image could not be used (image_decode_failed, no_face_detected, face_too_small); see /problems/<code>. */
+            /** @description The image could not be used (image_decode_failed, no_face_detected, face_too_small); each code has a page at /problems/{code}. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -358,26 +358,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit or daily quota reached (rate_limited, quota_exceeded); see /problems/<code>. */
+            /** @description Rate limit or daily quota reached (rate_limited, quota_exceeded); each code has a page at /problems/{code}. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
-                    "Retry-After"?: string;
+                    "Retry-After"?: number;
                     /** @description Every limit that applies: `<limit>;w=<window seconds>`, comma-separated. */
                     "RateLimit-Policy"?: string;
                     /** @description The limit nearest to exhaustion (requests in its window). */
-                    "RateLimit-Limit"?: string;
+                    "RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
-                    "RateLimit-Remaining"?: string;
+                    "RateLimit-Remaining"?: number;
                     /** @description Seconds until that window resets. */
-                    "RateLimit-Reset"?: string;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request headers too large (headers_too_large); see /problems/<code>. */
+            /** @description Request headers too large (headers_too_large); each code has a page at /problems/{code}. */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -386,7 +386,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected failure (internal_error); see /problems/<code>. */
+            /** @description Unexpected failure (internal_error); each code has a page at /problems/{code}. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -395,11 +395,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Overloaded, timed out, starting or shutting down (overloaded, timeout, not_ready, shutting_down); see /problems/<code>. */
+            /** @description Overloaded, timed out, starting or shutting down (overloaded, timeout, not_ready, shutting_down); each code has a page at /problems/{code}. */
             503: {
                 headers: {
                     /** @description Seconds to wait. */
-                    "Retry-After"?: string;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -434,7 +434,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request (missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request); see /problems/<code>. */
+            /** @description Bad request (missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request); each code has a page at /problems/{code}. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -443,7 +443,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request headers too large (headers_too_large); see /problems/<code>. */
+            /** @description Request headers too large (headers_too_large); each code has a page at /problems/{code}. */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -452,7 +452,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected failure (internal_error); see /problems/<code>. */
+            /** @description Unexpected failure (internal_error); each code has a page at /problems/{code}. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -461,11 +461,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Overloaded, timed out, starting or shutting down (overloaded, timeout, not_ready, shutting_down); see /problems/<code>. */
+            /** @description Overloaded, timed out, starting or shutting down (overloaded, timeout, not_ready, shutting_down); each code has a page at /problems/{code}. */
             503: {
                 headers: {
                     /** @description Seconds to wait. */
-                    "Retry-After"?: string;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -497,7 +497,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description Bad request (missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request); see /problems/<code>. */
+            /** @description Bad request (missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request); each code has a page at /problems/{code}. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -506,7 +506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request headers too large (headers_too_large); see /problems/<code>. */
+            /** @description Request headers too large (headers_too_large); each code has a page at /problems/{code}. */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -515,7 +515,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected failure (internal_error); see /problems/<code>. */
+            /** @description Unexpected failure (internal_error); each code has a page at /problems/{code}. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -564,13 +564,13 @@ export interface operations {
                     /** @description Every limit that applies: `<limit>;w=<window seconds>`, comma-separated. */
                     "RateLimit-Policy"?: string;
                     /** @description The limit nearest to exhaustion (requests in its window). */
-                    "RateLimit-Limit"?: string;
+                    "RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
-                    "RateLimit-Remaining"?: string;
+                    "RateLimit-Remaining"?: number;
                     /** @description Seconds until that window resets. */
-                    "RateLimit-Reset"?: string;
+                    "RateLimit-Reset"?: number;
                     /** @description How many faces of the photo were composited. */
-                    "X-Faces-Used"?: string;
+                    "X-Faces-Used"?: number;
                     /** @description decode, detect, composite and encode durations in ms. */
                     "Server-Timing"?: string;
                     [name: string]: unknown;
@@ -582,7 +582,7 @@ export interface operations {
                     "image/avif": Blob;
                 };
             };
-            /** @description Bad request (missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request); see /problems/<code>. */
+            /** @description Bad request (missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request); each code has a page at /problems/{code}. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -591,7 +591,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid credentials (missing_credentials, invalid_credentials); see /problems/<code>. */
+            /** @description Missing or invalid credentials (missing_credentials, invalid_credentials); each code has a page at /problems/{code}. */
             401: {
                 headers: {
                     /** @description Bearer realm="mayfly" */
@@ -602,7 +602,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed for these credentials (forbidden); see /problems/<code>. */
+            /** @description Not allowed for these credentials (forbidden); each code has a page at /problems/{code}. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -611,7 +611,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (not_found, template_not_found); see /problems/<code>. */
+            /** @description Not found (not_found, template_not_found); each code has a page at /problems/{code}. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -620,7 +620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body was not received in time (request_timeout); see /problems/<code>. */
+            /** @description The body was not received in time (request_timeout); each code has a page at /problems/{code}. */
             408: {
                 headers: {
                     [name: string]: unknown;
@@ -629,7 +629,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Upload or image too large (payload_too_large, image_too_large); see /problems/<code>. */
+            /** @description Upload or image too large (payload_too_large, image_too_large); each code has a page at /problems/{code}. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -638,7 +638,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not multipart, or not a supported image (not_multipart, unsupported_media_type); see /problems/<code>. */
+            /** @description Not multipart, or not a supported image (not_multipart, unsupported_media_type); each code has a page at /problems/{code}. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -647,7 +647,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The image could not be used (image_decode_failed, no_face_detected, face_too_small); see /problems/<code>. */
+            /** @description The image could not be used (image_decode_failed, no_face_detected, face_too_small); each code has a page at /problems/{code}. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -656,26 +656,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit or daily quota reached (rate_limited, quota_exceeded); see /problems/<code>. */
+            /** @description Rate limit or daily quota reached (rate_limited, quota_exceeded); each code has a page at /problems/{code}. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
-                    "Retry-After"?: string;
+                    "Retry-After"?: number;
                     /** @description Every limit that applies: `<limit>;w=<window seconds>`, comma-separated. */
                     "RateLimit-Policy"?: string;
                     /** @description The limit nearest to exhaustion (requests in its window). */
-                    "RateLimit-Limit"?: string;
+                    "RateLimit-Limit"?: number;
                     /** @description Requests left in that window. */
-                    "RateLimit-Remaining"?: string;
+                    "RateLimit-Remaining"?: number;
                     /** @description Seconds until that window resets. */
-                    "RateLimit-Reset"?: string;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request headers too large (headers_too_large); see /problems/<code>. */
+            /** @description Request headers too large (headers_too_large); each code has a page at /problems/{code}. */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -684,7 +684,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected failure (internal_error); see /problems/<code>. */
+            /** @description Unexpected failure (internal_error); each code has a page at /problems/{code}. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -693,11 +693,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Overloaded, timed out, starting or shutting down (overloaded, timeout, not_ready, shutting_down); see /problems/<code>. */
+            /** @description Overloaded, timed out, starting or shutting down (overloaded, timeout, not_ready, shutting_down); each code has a page at /problems/{code}. */
             503: {
                 headers: {
                     /** @description Seconds to wait. */
-                    "Retry-After"?: string;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -729,7 +729,7 @@ export interface operations {
                     "application/json": components["schemas"]["Templates"];
                 };
             };
-            /** @description Bad request (missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request); see /problems/<code>. */
+            /** @description Bad request (missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request); each code has a page at /problems/{code}. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -738,7 +738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request headers too large (headers_too_large); see /problems/<code>. */
+            /** @description Request headers too large (headers_too_large); each code has a page at /problems/{code}. */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -747,7 +747,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected failure (internal_error); see /problems/<code>. */
+            /** @description Unexpected failure (internal_error); each code has a page at /problems/{code}. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -756,11 +756,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Overloaded, timed out, starting or shutting down (overloaded, timeout, not_ready, shutting_down); see /problems/<code>. */
+            /** @description Overloaded, timed out, starting or shutting down (overloaded, timeout, not_ready, shutting_down); each code has a page at /problems/{code}. */
             503: {
                 headers: {
                     /** @description Seconds to wait. */
-                    "Retry-After"?: string;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -795,7 +795,7 @@ export interface operations {
                     "image/png": Blob;
                 };
             };
-            /** @description Bad request (missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request); see /problems/<code>. */
+            /** @description Bad request (missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request); each code has a page at /problems/{code}. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -804,7 +804,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (not_found, template_not_found); see /problems/<code>. */
+            /** @description Not found (not_found, template_not_found); each code has a page at /problems/{code}. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -813,7 +813,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request headers too large (headers_too_large); see /problems/<code>. */
+            /** @description Request headers too large (headers_too_large); each code has a page at /problems/{code}. */
             431: {
                 headers: {
                     [name: string]: unknown;
@@ -822,7 +822,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unexpected failure (internal_error); see /problems/<code>. */
+            /** @description Unexpected failure (internal_error); each code has a page at /problems/{code}. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -831,11 +831,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Overloaded, timed out, starting or shutting down (overloaded, timeout, not_ready, shutting_down); see /problems/<code>. */
+            /** @description Overloaded, timed out, starting or shutting down (overloaded, timeout, not_ready, shutting_down); each code has a page at /problems/{code}. */
             503: {
                 headers: {
                     /** @description Seconds to wait. */
-                    "Retry-After"?: string;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -47,7 +47,7 @@ export const errors = {
     new AppError('payload_too_large', 413, 'Payload too large', `The upload exceeds the limit of ${sizeText(limit)}: send a smaller photo (a JPEG of 12 megapixels is usually 2–5 MiB).`),
   unsupportedMediaType: (detail = 'Accepted image formats are JPEG, PNG, WebP and AVIF: send the photo in one of them.') =>
     new AppError('unsupported_media_type', 415, 'Unsupported media type', detail),
-  imageDecodeFailed: (detail = 'The image is truncated or corrupt and could not be decoded.') =>
+  imageDecodeFailed: (detail = 'The image is truncated or corrupt and could not be decoded: send the whole file again, or another copy of the photo.') =>
     new AppError('image_decode_failed', 422, 'Image could not be decoded', detail),
   imageTooLarge: (pixels: number | undefined, limit: number) =>
     new AppError('image_too_large', 413, 'Image too large', pixels === undefined
@@ -56,7 +56,7 @@ export const errors = {
   notFound: () => new AppError('not_found', 404, 'Not found', 'No such resource.'),
   templateNotFound: () =>
     new AppError('template_not_found', 404, 'Template not found', 'No template has this id; GET /v1/templates lists them.'),
-  noFaceDetected: (detail = 'No face was found in the photo.') =>
+  noFaceDetected: (detail = 'No face was found in the photo: send one where a face is seen from the front, well lit and not tiny.') =>
     new AppError('no_face_detected', 422, 'No face detected', detail),
   faceTooSmall: (minPixels: number) =>
     new AppError('face_too_small', 422, 'Face too small',

@@ -91,6 +91,29 @@ describe('a client generated from /openapi.json', () => {
     }
   });
 
+  it('the snippets of docs/api-cookbook-ts.md compile against the generated types (and its @ts-expect-error lines do fail)', () => {
+    const markdown = readFileSync(join(ROOT, 'docs/api-cookbook-ts.md'), 'utf8');
+    const blocks = [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(7);
+    const imports = new Set<string>();
+    const bodies = blocks.map((block, i) => {
+      const lines = block.split('\n');
+      for (const line of lines.filter((l) => l.startsWith('import '))) imports.add(line);
+      const body = lines.filter((l) => !l.startsWith('import ')).join('\n');
+      // The first block (the client) is shared by the others; each later one gets its own scope.
+      return i === 0 ? body : `{\n${body}\n}`;
+    });
+    const source = [
+      ...imports,
+      // What the snippets take as given.
+      'declare const photo: Blob; declare const key: string; declare const response: Response;',
+      "declare const error: components['schemas']['Problem'] | undefined;",
+      ...bodies,
+      'export {};',
+    ].join('\n');
+    expect(diagnostics(generated, { 'cookbook.ts': source })).toEqual([]);
+  });
+
   it('runs against the service: templates, landmarks, every effect kind, an error', async () => {
     const photo = await sharp(readSample(1)).resize(800).jpeg().toBuffer();
     const run = await runPartner(svc.url, TEST_API_KEY, new Blob([photo]));

@@ -1,4 +1,5 @@
 import { AppError, errors } from '../errors.js';
+import { refusalDetail } from '../imaging/decode.js';
 import { PROBLEM_CODES } from './schemas/problem.js';
 
 /**
@@ -19,9 +20,7 @@ export const PROBLEM_SAMPLES: Readonly<Record<ProblemCode, AppError>> = {
   bad_request: errors.badRequest(),
   not_multipart: errors.notMultipart(),
   payload_too_large: errors.payloadTooLarge(15 * MiB),
-  unsupported_media_type: errors.unsupportedMediaType(
-    'The file looks like heic; accepted formats are JPEG, PNG, WebP and AVIF. HEIC cannot be decoded here: send JPEG '
-    + '(on iPhone: Settings → Camera → Formats → Most Compatible) or convert the photo to JPEG first.'),
+  unsupported_media_type: errors.unsupportedMediaType(refusalDetail('heic')),
   image_decode_failed: errors.imageDecodeFailed(),
   image_too_large: errors.imageTooLarge(64_000_000, 50_000_000),
   not_found: errors.notFound(),

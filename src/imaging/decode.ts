@@ -48,7 +48,7 @@ function readInput(input: Uint8Array): { format: ImageFormat; header: ImageHeade
   try {
     return { format: sniffed.format, header: readHeader(input, sniffed.format) };
   } catch (error) {
-    if (error instanceof HeaderError) throw errors.imageDecodeFailed(`The ${sniffed.format.toUpperCase()} header is damaged (${error.message}).`);
+    if (error instanceof HeaderError) throw errors.imageDecodeFailed(`The ${sniffed.format.toUpperCase()} header is damaged (${error.message}): send the whole file again, or another copy of the photo.`);
     throw error;
   }
 }

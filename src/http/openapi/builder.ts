@@ -93,6 +93,8 @@ const STATUS_TEXT: Record<number, string> = {
   431: 'Request headers too large', 500: 'Unexpected failure', 503: 'Overloaded, timed out, starting or shutting down',
 };
 
+const INTEGER_HEADERS = new Set(['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Faces-Used']);
+
 /** Answered by any request, before routing (Node's HTTP parser): listed on every operation. */
 const ANY_REQUEST_PROBLEMS = [400, 431];
 
@@ -111,9 +113,10 @@ export function buildOpenApi(info: ApiInfo, operations: readonly OperationDoc[])
     return { $ref: `#/components/schemas/${schema.name}` };
   };
   const headersOf = (headers: Readonly<Record<string, string>>): JsonSchema =>
-    Object.fromEntries(Object.entries(headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]));
+    Object.fromEntries(Object.entries(headers).map(([name, description]) =>
+      [name, { description, schema: INTEGER_HEADERS.has(name) ? { type: 'integer', minimum: 0 } : { type: 'string' } }]));
   const problem = (status: number): JsonSchema => ({
-    description: `${STATUS_TEXT[status] ?? 'Problem'} (${codesWithStatus(status).join(', ')}); see /problems/<code>.`,
+    description: `${STATUS_TEXT[status] ?? 'Problem'} (${codesWithStatus(status).join(', ')}); each code has a page at /problems/{code}.`,
     content: {
       'application/problem+json': {
         schema: { $ref: '#/components/schemas/Problem' },
