@@ -25,7 +25,8 @@ function setStatus(text, isError = false) {
 
 function authHeaders() {
   const key = $('key').value.trim();
-  return key ? { 'X-API-Key': key } : {};
+  // Bearer carries both kinds of credential: a partner key and an app backend's token.
+  return key ? { Authorization: `Bearer ${key}` } : {};
 }
 
 function objectUrl(slot, blob) {
