@@ -120,7 +120,7 @@ export interface components {
             status: number;
             /** @description What happened to this request. */
             detail: string;
-            /** @description Stable machine-readable code, one of: missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request, not_multipart, payload_too_large, unsupported_media_type, image_decode_failed, image_too_large, not_found, method_not_allowed, request_timeout, overloaded, timeout, not_ready, internal_error, missing_credentials, invalid_credentials, forbidden, rate_limited, quota_exceeded, shutting_down, headers_too_large, template_not_found, no_face_detected, face_too_small. */
+            /** @description Stable machine-readable code, one of: missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request, not_multipart, payload_too_large, unsupported_media_type, image_decode_failed, image_too_large, not_found, method_not_allowed, request_timeout, overloaded, timeout, not_ready, internal_error, missing_credentials, invalid_credentials, forbidden, rate_limited, quota_exceeded, shutting_down, headers_too_large, template_not_found, no_face_detected, face_too_small, too_many_uploads. */
             code: string;
         };
         LandmarksResponse: {
@@ -358,7 +358,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit or daily quota reached (rate_limited, quota_exceeded); each code has a page at /problems/{code}. */
+            /** @description Rate limit or daily quota reached (rate_limited, quota_exceeded, too_many_uploads); each code has a page at /problems/{code}. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -656,7 +656,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit or daily quota reached (rate_limited, quota_exceeded); each code has a page at /problems/{code}. */
+            /** @description Rate limit or daily quota reached (rate_limited, quota_exceeded, too_many_uploads); each code has a page at /problems/{code}. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */

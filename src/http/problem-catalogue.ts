@@ -40,6 +40,7 @@ export const PROBLEM_SAMPLES: Readonly<Record<ProblemCode, AppError>> = {
   template_not_found: errors.templateNotFound(),
   no_face_detected: errors.noFaceDetected(),
   face_too_small: errors.faceTooSmall(40),
+  too_many_uploads: errors.tooManyUploads(4),
 };
 
 /** What to do next, in plain words, for the /problems/<code> page. */
@@ -71,6 +72,7 @@ export const PROBLEM_ADVICE: Readonly<Record<ProblemCode, string>> = {
   template_not_found: 'No template has this id. GET /v1/templates lists the templates.',
   no_face_detected: 'No usable face was found. Send a photo with a face seen from the front, well lit, not too small.',
   face_too_small: 'The face is too small in the photo. Send a closer or larger photo.',
+  too_many_uploads: 'Too many uploads from your address are in progress at once. Wait for one to finish, then send the next.',
 };
 
 /** Codes by status, for the OpenAPI document's per-status descriptions and examples. */
