@@ -37,7 +37,7 @@ export const errors = {
   invalidParameter: (field: string, expected: string) =>
     new AppError('invalid_parameter', 400, 'Invalid parameter', `Expected ${expected} for "${field}".`),
   /** The names of fields the client invented are not repeated back: only the known ones are listed. */
-  unknownField: (known: readonly string[]) =>
+  unknownField: (known: readonly string[] = []) =>
     new AppError('invalid_parameter', 400, 'Invalid parameter',
       `The form has a field this operation does not take; ${known.length > 0 ? `known fields: ${known.join(', ')}` : 'send only the file "image"'}.`),
   notMultipart: () =>
