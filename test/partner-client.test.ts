@@ -91,8 +91,8 @@ describe('a client generated from /openapi.json', () => {
     }
   });
 
-  it('the snippets of docs/api-cookbook-ts.md compile against the generated types (and its @ts-expect-error lines do fail)', () => {
-    const markdown = readFileSync(join(ROOT, 'docs/api-cookbook-ts.md'), 'utf8');
+  it('the snippets of docs/api.md compile against the generated types (and its @ts-expect-error lines do fail)', () => {
+    const markdown = readFileSync(join(ROOT, 'docs/api.md'), 'utf8');
     const blocks = [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(blocks.length).toBeGreaterThanOrEqual(7);
     const imports = new Set<string>();

@@ -15,7 +15,7 @@ export function landmarksRoutes(config: Config, spine: SpineDeps, guard: Guard, 
       maxFields: 8,
       // The route takes the file alone; any other field is refused, as on the effects route.
       parse: (fields) => {
-        if (Object.keys(fields).length > 0) throw errors.invalidParameter('(form)', 'no form fields besides the file "image"');
+        if (Object.keys(fields).length > 0) throw errors.unknownField([]);
       },
       run: (files, _fields, scope) => runLandmarks(files.image!, {
         limits: { maxInputPixels: config.maxInputPixels },
