@@ -7,7 +7,14 @@ import { availableParallelism } from 'node:os';
  * boot with one complete message instead of one error per restart.
  */
 
-export type TfjsBackendChoice = 'auto' | 'tensorflow' | 'wasm';
+/**
+ * wasm (default) is the proven path: tensor memory is zeroed on dispose (faces/wasm-heap-wipe.ts)
+ * and the lean SSD pass is tested on it. tensorflow (tfjs-node) is an explicit opt-in whose
+ * tensor memory lives in libtensorflow, unwiped: the service warns at start and /readyz says
+ * "tensorWipe": false. The former `auto` is refused: it made that choice silently, depending on
+ * whether a native package happened to install.
+ */
+export type TfjsBackendChoice = 'tensorflow' | 'wasm';
 
 export interface Config {
   readonly port: number;
@@ -146,6 +153,14 @@ class Reader {
     return value;
   }
 
+  tfjsBackend(): TfjsBackendChoice {
+    if (this.env.TFJS_BACKEND?.trim() === 'auto') {
+      this.problems.push('TFJS_BACKEND=auto is no longer accepted (it picked the unwiped tfjs-node backend wherever that installed): use wasm (the default), or tensorflow to opt in knowingly');
+      return 'wasm';
+    }
+    return this.oneOf<TfjsBackendChoice>('TFJS_BACKEND', 'wasm', ['wasm', 'tensorflow']);
+  }
+
   str(name: string, fallback: string): string {
     const raw = this.env[name];
     return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
@@ -235,7 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     port: r.int('PORT', 8080, 0, 65535),
     host: r.str('HOST', '0.0.0.0'),
-    tfjsBackend: r.oneOf<TfjsBackendChoice>('TFJS_BACKEND', 'auto', ['auto', 'tensorflow', 'wasm']),
+    tfjsBackend: r.tfjsBackend(),
     maxUploadBytes: r.int('MAX_UPLOAD_BYTES', 15 * MiB, 1024, 512 * MiB),
     // 50 MP: a 48 MP phone photo (8064×6048 = 48.8 MP) passes, a decompression bomb does not.
     maxInputPixels: r.int('MAX_INPUT_PIXELS', 50_000_000, 1, 1_000_000_000),

@@ -63,6 +63,10 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const templateDefinitions = readTemplateDefinitions(resolve(PACKAGE_ROOT, config.templatesDir));
   const credentials = options.credentials ?? await loadCredentials(config);
   if (credentials.devKey) logger.warn('no API_KEYS, API_KEYS_FILE or JWT settings: accepting only a generated development key');
+  if (config.tfjsBackend === 'tensorflow') {
+    logger.warn({ backend: 'tensorflow', tensorWipe: false },
+      'PRIVACY: TFJS_BACKEND=tensorflow (tfjs-node) keeps tensor memory in libtensorflow, which is never zeroed: photo-derived tensors outlive the request. /readyz reports "tensorWipe": false. Use TFJS_BACKEND=wasm (the default) to keep the promise');
+  }
   let pool: DetectorPool | undefined;
   const drain = createDrain(state, options.ledgerObserver);
   const metrics = createMetrics({ stats: () => pool?.stats(), inFlight: () => drain.inFlight() });
