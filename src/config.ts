@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { defaultMemoryBudgetBytes, readContainerMemoryLimit } from './limits/container-memory.js';
 
 /**
  * One typed, frozen Config read from the environment. Every bound the service has lives here
@@ -34,6 +35,11 @@ export interface Config {
   readonly poolSize: number;
   /** Jobs that may wait per worker before the pool refuses more. */
   readonly queueDepth: number;
+  /**
+   * Process-wide budget of decode memory (bytes) that admitted requests' estimated decode costs
+   * must fit in (imaging/decode-cost.ts); a request costing more than all of it: 413.
+   */
+  readonly memoryBudgetBytes: number;
   /** Requests allowed past the upload stage at once; beyond it: 503 overloaded. */
   readonly maxInFlight: number;
   /** Uploads being received at once; beyond it: 503 overloaded before buffering anything. */
@@ -241,7 +247,8 @@ class Reader {
 
 const MiB = 1024 * 1024;
 
-export function loadConfig(env: Env = process.env): Config {
+/** `containerMemoryLimit`: bytes of the cgroup memory limit (read from /sys unless given), for MEMORY_BUDGET_MB's default. */
+export function loadConfig(env: Env = process.env, containerMemoryLimit: number | undefined = readContainerMemoryLimit()): Config {
   const r = new Reader(env);
   const cores = Math.max(1, availableParallelism());
   const poolSize = r.int('POOL_SIZE', cores, 1, 64);
@@ -262,6 +269,8 @@ export function loadConfig(env: Env = process.env): Config {
     poolSize,
     queueDepth,
     // Each worker holds one running job plus QUEUE_DEPTH waiting ones.
+    // Default: 80 % of what the container's memory limit leaves above a 640 MiB baseline, or 384 MiB without a limit.
+    memoryBudgetBytes: r.int('MEMORY_BUDGET_MB', Math.round(defaultMemoryBudgetBytes(containerMemoryLimit) / MiB), 16, 1_048_576) * MiB,
     maxInFlight: r.int('MAX_IN_FLIGHT', poolSize * (1 + queueDepth), 1, 100_000),
     maxConcurrentUploads: r.int('MAX_CONCURRENT_UPLOADS', Math.max(8, poolSize * (1 + queueDepth) * 2), 1, 100_000),
     retryAfterMaxS: r.int('RETRY_AFTER_MAX_S', 10, 1, 3600),

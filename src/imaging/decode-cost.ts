@@ -1,0 +1,66 @@
+import type { DecodeProfile } from './decode-profile.js';
+
+export interface DecodeCostOptions {
+  /** Long edge of the decoded copy (detectMaxSide for landmarks, maxSize for effects). */
+  readonly maxSide: number;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * Native memory (bytes) that decoding one image with decodeToMaxSide() raises the process's
+ * peak RSS by, estimated from its header alone, so that admission can weigh a request before
+ * libvips allocates anything. A pixel limit alone does not bound memory: a 550 KB progressive
+ * JPEG costs 300 MiB, a 600 KB interlaced 16-bit PNG 460 MiB.
+ *
+ * Calibrated with scripts/measure-decode-cost.mjs (VmHWM of a fresh process around one decode,
+ * sharp.concurrency(1), the `npm start` malloc settings), P = width × height pixels:
+ *
+ *   out      = outPx × 9 + 4 MiB       outPx = P × min(1, maxSide / long edge)²: libvips' RGB
+ *                                       output, sharp's copy and the owned copy (3 bytes each),
+ *                                       plus fixed working memory
+ *   JPEG     baseline: out             (shrink-on-load streams a few MCU rows)
+ *            progressive: P × s × 2 + out   libjpeg keeps every DCT coefficient (int16) of the
+ *                                       image, s = stored samples per pixel (4:4:4 → 3, 4:2:0 → 1.5)
+ *   PNG      P × 2 + out               (sequential rows; measured 1.8–2.3 bytes/pixel)
+ *            interlaced: P × (c × b + 1.25) + out   Adam7 needs the whole image, c channels of
+ *                                       b bytes (16-bit → 2)
+ *   WebP     P × 4 + out               libwebp holds the full-size frame (YUV + RGB)
+ *            lossless: P × 8 + out     its ARGB image plus a full-size copy before shrinking
+ *   AVIF     P × 19 × b + out          libheif/dav1d: YUV planes, RGB conversion, libvips copy
+ *   animated × 2 (canvas and previous frame; refused by decode.ts anyway)
+ *
+ * Measured against the estimate (MiB, maxSide 2048 / 512; estimate ≥ measured in each case):
+ *   JPEG 8000×6000 progressive 4:4:4   300 / 279   est. 320 / 294
+ *   JPEG 8000×6000 progressive 4:2:0   163 / 138   est. 176 / 150
+ *   JPEG 8000×6000 baseline 4:2:0       25 /   4   est.  32 /   6
+ *   PNG 7071² RGBA16 interlaced        460 / 462   est. 498 / 468
+ *   PNG 7071² RGBA16                   113 / 109   est. 141 / 106
+ *   WebP 7000² lossy                   204 / 188   est. 228 / 202
+ *   WebP 4000×3000 lossless            101 /  49   est. 128 / 102
+ *   AVIF 8000×6000                     856 / 845   est. 944 / 918
+ *   AVIF 4000×3000                     231 / 224   est. 260 / 234
+ * Text and metadata chunks are not counted: decode.ts strips them before libvips sees them.
+ */
+export function decodeCost(profile: DecodeProfile, options: DecodeCostOptions): number {
+  const pixels = profile.width * profile.height;
+  const scale = Math.min(1, options.maxSide / Math.max(profile.width, profile.height));
+  const out = pixels * scale * scale * 9 + 4 * MiB;
+  const bytesPerSample = profile.bitDepth > 8 ? 2 : 1;
+  let working: number;
+  switch (profile.format) {
+    case 'jpeg':
+      working = profile.interlaced ? pixels * profile.storedSamplesPerPixel * 2 * bytesPerSample : 0;
+      break;
+    case 'png':
+      working = profile.interlaced ? pixels * (profile.channels * bytesPerSample + 1.25) : pixels * 2;
+      break;
+    case 'webp':
+      working = pixels * (profile.lossless ? 8 : 4);
+      break;
+    case 'avif':
+      working = pixels * 19 * bytesPerSample;
+      break;
+  }
+  return Math.ceil((working + out) * (profile.animated ? 2 : 1));
+}
