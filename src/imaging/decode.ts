@@ -1,8 +1,10 @@
 import sharp, { type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { errors } from '../errors.js';
 import type { WipeLedger } from '../privacy/wipe-ledger.js';
+import { ProfileError, readDecodeProfile, type DecodeProfile } from './decode-profile.js';
 import { HeaderError, readHeader, uprightSize, type ImageHeader } from './header.js';
 import { sniffFormat, type ImageFormat } from './sniff.js';
+import { stripMetadata } from './strip-metadata.js';
 
 export interface DecodeLimits {
   readonly maxInputPixels: number;
@@ -14,6 +16,8 @@ export interface InspectedImage {
   /** Size as the person sees it (after EXIF orientation). */
   readonly width: number;
   readonly height: number;
+  /** What decoding will cost (decode-cost.ts turns it into bytes for admission). */
+  readonly profile: DecodeProfile;
 }
 
 /** RGB pixels, upright, at most `maxSide` on the long edge; registered with the ledger. */
@@ -24,27 +28,39 @@ export interface DecodedImage {
   readonly channels: 3;
 }
 
-/** Format from magic bytes and the header's fields; nothing is decoded. Bad input becomes a 4xx. */
-function readInput(input: Uint8Array): { format: ImageFormat; header: ImageHeader } {
+/**
+ * Format from magic bytes and the header's fields; nothing is decoded. Bad input becomes a 4xx;
+ * an animation (APNG, animated WebP) is refused here: one frame of it would not be the photo the
+ * person sees, and its canvas costs memory per frame.
+ */
+function readInput(input: Uint8Array): { format: ImageFormat; header: ImageHeader; profile: DecodeProfile } {
   const sniffed = sniffFormat(input);
   if (!sniffed.ok) {
     throw errors.unsupportedMediaType(
       `The file looks like ${sniffed.detected === 'unknown' ? 'no supported image' : sniffed.detected}; accepted formats are JPEG, PNG, WebP and AVIF.`);
   }
+  let read;
   try {
-    return { format: sniffed.format, header: readHeader(input, sniffed.format) };
+    read = { format: sniffed.format, header: readHeader(input, sniffed.format), profile: readDecodeProfile(input, sniffed.format) };
   } catch (error) {
-    if (error instanceof HeaderError) throw errors.imageDecodeFailed(`The ${sniffed.format.toUpperCase()} header is damaged (${error.message}).`);
+    if (error instanceof HeaderError || error instanceof ProfileError) {
+      throw errors.imageDecodeFailed(`The ${sniffed.format.toUpperCase()} header is damaged (${error.message}).`);
+    }
     throw error;
   }
+  if (read.profile.animated) {
+    throw errors.unsupportedMediaType(
+      `Animated images are not accepted (this ${read.format === 'png' ? 'PNG is an APNG' : 'WebP is animated'}); send a still JPEG, PNG, WebP or AVIF photo.`);
+  }
+  return read;
 }
 
 /** Format from magic bytes, size from the header, both checked before any decoding. */
 export function inspect(input: Uint8Array, limits: DecodeLimits): InspectedImage {
-  const { format, header } = readInput(input);
+  const { format, header, profile } = readInput(input);
   const pixels = header.width * header.height;
   if (pixels > limits.maxInputPixels) throw errors.imageTooLarge(pixels, limits.maxInputPixels);
-  return { format, ...uprightSize(header) };
+  return { format, ...uprightSize(header), profile };
 }
 
 /**
@@ -105,10 +121,13 @@ export function checkDecodedSize(
 export async function decodeToMaxSide(
   input: Uint8Array, maxSide: number, limits: DecodeLimits, ledger: WipeLedger,
 ): Promise<DecodedImage> {
-  const { header } = readInput(input);
+  const { format, header } = readInput(input);
+  // Text and metadata chunks never reach libvips; a stripped copy holds the image: the ledger wipes it.
+  const stripped = stripMetadata(input, format);
+  if (stripped.copied) ledger.track(stripped.bytes);
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    raw = await orient(sharp(input, untrustedInput(limits)), header.orientation)
+    raw = await orient(sharp(stripped.bytes, untrustedInput(limits)), header.orientation)
       .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')
       .removeAlpha()
