@@ -24,6 +24,10 @@ export const errors = {
     new AppError('too_many_files', 400, 'Too many files', 'Send exactly one file, in the field "image".'),
   malformedMultipart: (detail: string) =>
     new AppError('malformed_multipart', 400, 'Malformed multipart body', detail),
+  /** The unknown field's name is not echoed: it is client input (README: nothing sent is echoed). */
+  unknownField: (known: readonly string[]) =>
+    new AppError('invalid_parameter', 400, 'Invalid parameter',
+      `The form has a field this endpoint does not take; its fields are: ${known.join(', ')} (and the file, "image").`),
   invalidParameter: (field: string, expected: string) =>
     new AppError('invalid_parameter', 400, 'Invalid parameter', `Expected ${expected} for "${field}".`),
   notMultipart: () =>
@@ -52,7 +56,9 @@ export const errors = {
       { Allow: allowed.join(', ') }),
   requestTimeout: (detail = 'The request body was not received in time.') =>
     new AppError('request_timeout', 408, 'Request timeout', detail),
-  badRequest: () => new AppError('bad_request', 400, 'Bad request', 'The request could not be understood.'),
+  badRequest: (detail = 'The request could not be understood.') => new AppError('bad_request', 400, 'Bad request', detail),
+  expectationFailed: () =>
+    new AppError('expectation_failed', 417, 'Expectation failed', 'The only supported expectation is "Expect: 100-continue".'),
   headersTooLarge: () =>
     new AppError('headers_too_large', 431, 'Request header fields too large', 'The request headers exceed the server\'s limit.'),
   overloaded: (retryAfterSeconds: number) =>

@@ -13,7 +13,7 @@ import { createDrain } from './request/drain.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { metricsListener } from './http/routes/metrics.js';
-import { onClientError } from './http/client-error.js';
+import { onCheckExpectation, onClientError, onConnect, requireHost } from './http/client-error.js';
 import { warmPipeline } from './pipeline/warm-up.js';
 import { wipeSocketReads } from './privacy/socket-reads.js';
 import type { LedgerObserver } from './privacy/wipe-ledger.js';
@@ -107,9 +107,14 @@ export async function startService(config: Config, options: StartOptions = {}): 
     // Node checks both timeouts on this interval (default 30 s): make it fine enough to matter.
     connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
     keepAliveTimeout: 5000,
-  }, app);
+    // Answered as problem+json by requireHost instead of Node's bare 400.
+    requireHostHeader: false,
+  }, requireHost(app));
   // Node's own 408/400/431 answers (header and request timeouts, unparsable requests) as problem+json.
   server.on('clientError', onClientError);
+  // ...and its bare 417 (an Expect other than 100-continue), and CONNECT, which it leaves unanswered.
+  server.on('checkExpectation', onCheckExpectation);
+  server.on('connect', onConnect);
   wipeSocketReads(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

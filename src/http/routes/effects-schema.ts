@@ -60,7 +60,7 @@ export function parseEffectFields(
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
-      throw errors.invalidParameter(String(issue.keys[0]).slice(0, 40), `no such field (known fields: ${FIELD_NAMES.join(', ')})`);
+      throw errors.unknownField(FIELD_NAMES);
     }
     throw errors.invalidParameter(String(issue.path[0] ?? '(form)'), issue.message);
   }
