@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # mayfly: multi-stage build. NOT built on the machine this was written on (no Docker engine
-# there): review before first use. The build stage needs network for @tensorflow/tfjs-node,
-# which downloads libtensorflow during its install; if that fails, npm skips the optional
-# dependency and the service runs on the wasm backend (TFJS_BACKEND=auto).
+# there): review before first use. The service runs on the wasm backend (TFJS_BACKEND=wasm, the
+# default), which zeroes tensor memory. @tensorflow/tfjs-node (optional; its install downloads
+# libtensorflow) is used only with TFJS_BACKEND=tensorflow, an opt-in that is not wiped.
+# Do not build with --omit=optional: koffi's prebuilt binary (process hardening) is one.
 
 FROM node:20-bookworm-slim AS build
 # Toolchain for tfjs-node's build-from-source fallback, in the build stage only.

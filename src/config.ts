@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { defaultMemoryBudgetBytes, readContainerMemoryLimit } from './limits/container-memory.js';
 
 /**
  * One typed, frozen Config read from the environment. Every bound the service has lives here
@@ -7,7 +8,14 @@ import { availableParallelism } from 'node:os';
  * boot with one complete message instead of one error per restart.
  */
 
-export type TfjsBackendChoice = 'auto' | 'tensorflow' | 'wasm';
+/**
+ * wasm (default) is the proven path: tensor memory is zeroed on dispose (faces/wasm-heap-wipe.ts)
+ * and the lean SSD pass is tested on it. tensorflow (tfjs-node) is an explicit opt-in whose
+ * tensor memory lives in libtensorflow, unwiped: the service warns at start and /readyz says
+ * "tensorWipe": false. The former `auto` is refused: it made that choice silently, depending on
+ * whether a native package happened to install.
+ */
+export type TfjsBackendChoice = 'tensorflow' | 'wasm';
 
 export interface Config {
   readonly port: number;
@@ -27,6 +35,13 @@ export interface Config {
   readonly poolSize: number;
   /** Jobs that may wait per worker before the pool refuses more. */
   readonly queueDepth: number;
+  /**
+   * Process-wide budget of decode memory (bytes) that admitted requests' estimated decode costs
+   * must fit in (imaging/decode-cost.ts); a request costing more than all of it: 413.
+   */
+  readonly memoryBudgetBytes: number;
+  /** Most estimated decode memory one request may need (at most the budget); beyond it: 413 image_too_large. */
+  readonly maxDecodeBytes: number;
   /** Requests allowed past the upload stage at once; beyond it: 503 overloaded. */
   readonly maxInFlight: number;
   /** Uploads being received at once; beyond it: 503 overloaded before buffering anything. */
@@ -154,6 +169,14 @@ class Reader {
     return value;
   }
 
+  tfjsBackend(): TfjsBackendChoice {
+    if (this.env.TFJS_BACKEND?.trim() === 'auto') {
+      this.problems.push('TFJS_BACKEND=auto is no longer accepted (it picked the unwiped tfjs-node backend wherever that installed): use wasm (the default), or tensorflow to opt in knowingly');
+      return 'wasm';
+    }
+    return this.oneOf<TfjsBackendChoice>('TFJS_BACKEND', 'wasm', ['wasm', 'tensorflow']);
+  }
+
   str(name: string, fallback: string): string {
     const raw = this.env[name];
     return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
@@ -234,17 +257,19 @@ class Reader {
 
 const MiB = 1024 * 1024;
 
-export function loadConfig(env: Env = process.env): Config {
+/** `containerMemoryLimit`: bytes of the cgroup memory limit (read from /sys unless given), for MEMORY_BUDGET_MB's default. */
+export function loadConfig(env: Env = process.env, containerMemoryLimit: number | undefined = readContainerMemoryLimit()): Config {
   const r = new Reader(env);
   const cores = Math.max(1, availableParallelism());
   const poolSize = r.int('POOL_SIZE', cores, 1, 64);
   const queueDepth = r.int('QUEUE_DEPTH', 2, 0, 1000);
   const requestTimeoutMs = r.int('REQUEST_TIMEOUT_MS', 15_000, 100, 600_000);
+  const memoryBudgetBytes = r.int('MEMORY_BUDGET_MB', Math.round(defaultMemoryBudgetBytes(containerMemoryLimit) / MiB), 16, 1_048_576) * MiB;
   const maxConcurrentUploads = r.int('MAX_CONCURRENT_UPLOADS', Math.max(8, poolSize * (1 + queueDepth) * 2), 1, 100_000);
   const config: Config = {
     port: r.int('PORT', 8080, 0, 65535),
     host: r.str('HOST', '0.0.0.0'),
-    tfjsBackend: r.oneOf<TfjsBackendChoice>('TFJS_BACKEND', 'auto', ['auto', 'tensorflow', 'wasm']),
+    tfjsBackend: r.tfjsBackend(),
     maxUploadBytes: r.int('MAX_UPLOAD_BYTES', 15 * MiB, 1024, 512 * MiB),
     // 50 MP: a 48 MP phone photo (8064×6048 = 48.8 MP) passes, a decompression bomb does not.
     maxInputPixels: r.int('MAX_INPUT_PIXELS', 50_000_000, 1, 1_000_000_000),
@@ -255,6 +280,11 @@ export function loadConfig(env: Env = process.env): Config {
     maxFaces: r.int('MAX_FACES', 20, 1, 100),
     poolSize,
     queueDepth,
+    // Default: 80 % of what the container's memory limit leaves above a 640 MiB baseline, or 384 MiB without a limit.
+    memoryBudgetBytes,
+    // 150 MiB: no upload raises the process by more than that (an AVIF above ~8 MP or a
+    // progressive JPEG above ~40 MP needs more, and is refused with 413 and advice).
+    maxDecodeBytes: r.int('MAX_DECODE_MB', Math.min(150, memoryBudgetBytes / MiB), 16, 1_048_576) * MiB,
     // Each worker holds one running job plus QUEUE_DEPTH waiting ones.
     maxInFlight: r.int('MAX_IN_FLIGHT', poolSize * (1 + queueDepth), 1, 100_000),
     maxConcurrentUploads,
@@ -307,6 +337,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (config.headersTimeoutMs > config.bodyTimeoutMs) {
     r.problems.push(`Expected HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) to be at most BODY_TIMEOUT_MS (${config.bodyTimeoutMs})`);
+  }
+  if (config.maxDecodeBytes > config.memoryBudgetBytes) {
+    r.problems.push(`Expected MAX_DECODE_MB (${config.maxDecodeBytes / MiB}) to be at most MEMORY_BUDGET_MB (${config.memoryBudgetBytes / MiB})`);
   }
   if (config.effectDefaultSize > config.effectMaxSize) {
     r.problems.push(`Expected EFFECT_DEFAULT_SIZE (${config.effectDefaultSize}) to be at most EFFECT_MAX_SIZE (${config.effectMaxSize})`);

@@ -53,6 +53,10 @@ export const errors = {
     new AppError('image_too_large', 413, 'Image too large', pixels === undefined
       ? `The image declares more than ${limit} pixels (${megapixels(limit)}), the limit: send a smaller photo.`
       : `The image declares ${pixels} pixels; the limit is ${limit} (${megapixels(limit)}): send a smaller photo.`),
+  decodeTooCostly: (neededBytes: number, limitBytes: number) =>
+    new AppError('image_too_large', 413, 'Image too large',
+      `Decoding this image would take about ${sizeText(neededBytes)} of memory; one request may use ${sizeText(limitBytes)}: `
+      + 'send it as a baseline JPEG, or smaller.'),
   notFound: () => new AppError('not_found', 404, 'Not found', 'No such resource.'),
   templateNotFound: () =>
     new AppError('template_not_found', 404, 'Template not found', 'No template has this id; GET /v1/templates lists them.'),
@@ -66,7 +70,9 @@ export const errors = {
       { Allow: allowed.join(', ') }),
   requestTimeout: (detail = 'The request body was not received in time.') =>
     new AppError('request_timeout', 408, 'Request timeout', detail),
-  badRequest: () => new AppError('bad_request', 400, 'Bad request', 'The request could not be understood.'),
+  badRequest: (detail = 'The request could not be understood.') => new AppError('bad_request', 400, 'Bad request', detail),
+  expectationFailed: () =>
+    new AppError('expectation_failed', 417, 'Expectation failed', 'The only supported expectation is "Expect: 100-continue".'),
   headersTooLarge: () =>
     new AppError('headers_too_large', 431, 'Request header fields too large', 'The request headers exceed the server\'s limit.'),
   overloaded: (retryAfterSeconds: number) =>

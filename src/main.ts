@@ -13,7 +13,7 @@ import { createCapacity } from './request/capacity.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { metricsListener } from './http/routes/metrics.js';
-import { onClientError } from './http/client-error.js';
+import { onCheckExpectation, onClientError, onConnect, requireHost } from './http/client-error.js';
 import { warmPipeline } from './pipeline/warm-up.js';
 import { wipeSocketReads } from './privacy/socket-reads.js';
 import type { LedgerObserver } from './privacy/wipe-ledger.js';
@@ -63,12 +63,18 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const templateDefinitions = readTemplateDefinitions(resolve(PACKAGE_ROOT, config.templatesDir));
   const credentials = options.credentials ?? await loadCredentials(config);
   if (credentials.devKey) logger.warn('no API_KEYS, API_KEYS_FILE or JWT settings: accepting only a generated development key');
+  if (config.tfjsBackend === 'tensorflow') {
+    logger.warn({ backend: 'tensorflow', tensorWipe: false },
+      'PRIVACY: TFJS_BACKEND=tensorflow (tfjs-node) keeps tensor memory in libtensorflow, which is never zeroed: photo-derived tensors outlive the request. /readyz reports "tensorWipe": false. Use TFJS_BACKEND=wasm (the default) to keep the promise');
+  }
   let pool: DetectorPool | undefined;
   const metrics = createMetrics();
   const capacity = createCapacity({
     maxInFlight: config.maxInFlight,
     maxConcurrentUploads: config.maxConcurrentUploads,
     maxUploadsPerClient: config.maxUploadsPerClient,
+    memoryBudgetBytes: config.memoryBudgetBytes,
+    maxDecodeBytes: config.maxDecodeBytes,
     retryAfterMaxS: config.retryAfterMaxS,
     state,
     registry: metrics.registry,
@@ -111,9 +117,14 @@ export async function startService(config: Config, options: StartOptions = {}): 
     // Node checks both timeouts on this interval (default 30 s): make it fine enough to matter.
     connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
     keepAliveTimeout: 5000,
-  }, app);
+    // Answered as problem+json by requireHost instead of Node's bare 400.
+    requireHostHeader: false,
+  }, requireHost(app));
   // Node's own 408/400/431 answers (header and request timeouts, unparsable requests) as problem+json.
   server.on('clientError', onClientError);
+  // ...and its bare 417 (an Expect other than 100-continue), and CONNECT, which it leaves unanswered.
+  server.on('checkExpectation', onCheckExpectation);
+  server.on('connect', onConnect);
   wipeSocketReads(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

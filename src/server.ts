@@ -3,8 +3,26 @@ import './privacy/native-env.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startService } from './main.js';
 import { TemplateError } from './pipeline/templates/load.js';
+import { HardeningError, hardenProcess, refuseDiskDiagnostics } from './privacy/process-hardening.js';
 
 /** Production entry point (`node dist/src/server.js`). */
+// Before anything else runs: a crash from here on writes no core file, and no Node diagnostic
+// may put memory on disk (see privacy/process-hardening.ts). Failing either stops the boot.
+let hardening;
+try {
+  refuseDiskDiagnostics();
+  hardening = hardenProcess();
+} catch (error) {
+  if (error instanceof HardeningError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
+if (!hardening.supported) {
+  console.error(`WARNING: ${process.platform} is not Linux: the process could not be made non-dumpable; a crash may write a core file holding photos.`);
+}
+
 let config;
 try {
   config = loadConfig();

@@ -33,6 +33,7 @@ const FACTORY_ARGS: Readonly<Record<string, readonly unknown[]>> = {
   invalidParameter: ['quality', 'an integer from 1 to 100'],
   payloadTooLarge: [15 * 1024 * 1024],
   imageTooLarge: [60_000_000, 50_000_000],
+  decodeTooCostly: [300 * 1024 * 1024, 150 * 1024 * 1024],
   faceTooSmall: [40],
   methodNotAllowed: [['GET', 'HEAD']],
   overloaded: [3],
@@ -171,7 +172,7 @@ describe('docs/operations.md, metrics', () => {
   // (prom-client's default process_* and nodejs_* metrics are named by a wildcard row).
   const metrics = createMetrics();
   createCapacity({
-    maxInFlight: 1, maxConcurrentUploads: 1, maxUploadsPerClient: 1, retryAfterMaxS: 1,
+    maxInFlight: 1, maxConcurrentUploads: 1, maxUploadsPerClient: 1, retryAfterMaxS: 1, memoryBudgetBytes: 1, maxDecodeBytes: 1,
     state: { phase: 'ready' }, registry: metrics.registry, detectorStats: () => undefined,
   });
   const registered = metrics.registry.getMetricsAsArray().map((m) => m.name)

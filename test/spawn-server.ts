@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { freePort } from './ports.js';
 import { TEST_ENV } from './service.js';
 
@@ -33,6 +34,10 @@ function childPidOf(parent: number): number | undefined {
 export async function spawnServer(options: {
   env?: Record<string, string>;
   wrapper?: readonly string[];
+  /** The wrapper exec()s node (a shell with `exec "$@"`): the child's pid is node's own. */
+  wrapperExecs?: boolean;
+  /** Working directory of the server (default: the project's); the script path is absolute. */
+  cwd?: string;
   readyTimeoutMs?: number;
 } = {}): Promise<SpawnedServer> {
   const port = await freePort();
@@ -51,8 +56,8 @@ export async function spawnServer(options: {
     PORT: String(port),
     HOST: '127.0.0.1',
   };
-  const command = [...(options.wrapper ?? []), process.execPath, 'dist/src/server.js'];
-  const child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const command = [...(options.wrapper ?? []), process.execPath, resolve('dist/src/server.js')];
+  const child = spawn(command[0]!, command.slice(1), { env, cwd: options.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('latin1');
   child.stderr!.on('data', (text: string) => { stderr += text; });
@@ -73,7 +78,7 @@ export async function spawnServer(options: {
     if (res?.status === 200) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  const pid = options.wrapper ? childPidOf(child.pid!) : child.pid;
+  const pid = options.wrapper && !options.wrapperExecs ? childPidOf(child.pid!) : child.pid;
   if (!pid) throw new Error('could not find the server process under its wrapper');
 
   return {

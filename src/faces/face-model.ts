@@ -20,17 +20,14 @@ type Tfjs = typeof import('@tensorflow/tfjs');
 
 const require = createRequire(import.meta.url);
 
-/** auto: tfjs-node when it loads (it registers the 'tensorflow' backend), else wasm with SIMD. */
+/** tensorflow: tfjs-node, which registers the 'tensorflow' backend; only ever on explicit request. */
 function loadNativeBackend(choice: WorkerSettings['backend']): boolean {
   if (choice === 'wasm') return false;
   try {
     require('@tensorflow/tfjs-node');
     return true;
   } catch (error) {
-    if (choice === 'tensorflow') {
-      throw new Error(`TFJS_BACKEND=tensorflow but @tensorflow/tfjs-node did not load: ${(error as Error).message}`);
-    }
-    return false;
+    throw new Error(`TFJS_BACKEND=tensorflow but @tensorflow/tfjs-node did not load: ${(error as Error).message}`);
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { DetectedFace } from './face.js';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm';
+export type BackendChoice = 'tensorflow' | 'wasm';
 
 export interface WorkerSettings {
   readonly backend: BackendChoice;

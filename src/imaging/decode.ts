@@ -1,9 +1,11 @@
 import sharp, { type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { errors } from '../errors.js';
 import type { WipeLedger } from '../privacy/wipe-ledger.js';
+import { ProfileError, readDecodeProfile, type DecodeProfile } from './decode-profile.js';
 import { HeaderError, readHeader, uprightSize, type ImageHeader } from './header.js';
 import type { Raster } from './raster.js';
 import { sniffFormat, type ImageFormat } from './sniff.js';
+import { stripMetadata } from './strip-metadata.js';
 
 export interface DecodeLimits {
   readonly maxInputPixels: number;
@@ -19,6 +21,8 @@ export interface InspectedImage {
   readonly width: number;
   readonly height: number;
   readonly header: ImageHeader;
+  /** What decoding will cost (decode-cost.ts turns it into bytes for admission). */
+  readonly profile: DecodeProfile;
 }
 
 /**
@@ -39,26 +43,38 @@ export function refusalDetail(detected: string): string {
   return `The file looks like ${what}; accepted formats are JPEG, PNG, WebP and AVIF. ${instead.charAt(0).toUpperCase()}${instead.slice(1)}`;
 }
 
-/** Format from magic bytes and the header's fields; nothing is decoded. Bad input becomes a 4xx. */
-function readInput(input: Uint8Array): { format: ImageFormat; header: ImageHeader } {
+/**
+ * Format from magic bytes and the header's fields; nothing is decoded. Bad input becomes a 4xx;
+ * an animation (APNG, animated WebP) is refused here: one frame of it would not be the photo the
+ * person sees, and its canvas costs memory per frame.
+ */
+function readInput(input: Uint8Array): { format: ImageFormat; header: ImageHeader; profile: DecodeProfile } {
   const sniffed = sniffFormat(input);
   if (!sniffed.ok) {
     throw errors.unsupportedMediaType(refusalDetail(sniffed.detected));
   }
+  let read;
   try {
-    return { format: sniffed.format, header: readHeader(input, sniffed.format) };
+    read = { format: sniffed.format, header: readHeader(input, sniffed.format), profile: readDecodeProfile(input, sniffed.format) };
   } catch (error) {
-    if (error instanceof HeaderError) throw errors.imageDecodeFailed(`The ${sniffed.format.toUpperCase()} header is damaged (${error.message}): send the whole file again, or another copy of the photo.`);
+    if (error instanceof HeaderError || error instanceof ProfileError) {
+      throw errors.imageDecodeFailed(`The ${sniffed.format.toUpperCase()} header is damaged (${error.message}): send the whole file again, or another copy of the photo.`);
+    }
     throw error;
   }
+  if (read.profile.animated) {
+    throw errors.unsupportedMediaType(
+      `Animated images are not accepted (this ${read.format === 'png' ? 'PNG is an APNG' : 'WebP is animated'}); send a still JPEG, PNG, WebP or AVIF photo.`);
+  }
+  return read;
 }
 
 /** Format from magic bytes, size from the header, both checked before any decoding. */
 export function inspect(input: Uint8Array, limits: DecodeLimits): InspectedImage {
-  const { format, header } = readInput(input);
+  const { format, header, profile } = readInput(input);
   const pixels = header.width * header.height;
   if (pixels > limits.maxInputPixels) throw errors.imageTooLarge(pixels, limits.maxInputPixels);
-  return { format, ...uprightSize(header), header };
+  return { format, ...uprightSize(header), header, profile };
 }
 
 /**
@@ -117,11 +133,12 @@ export function checkDecodedSize(
  * zeroed straight away; both are registered with the ledger.
  */
 export async function decode(
-  input: Uint8Array, inspected: InspectedImage, maxSide: number, limits: DecodeLimits, ledger: WipeLedger,
+  source: DecodeSource, maxSide: number, limits: DecodeLimits, ledger: WipeLedger,
 ): Promise<Raster> {
+  const { bytes, inspected } = source;
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    raw = await orient(sharp(input, untrustedInput(limits)), inspected.header.orientation)
+    raw = await orient(sharp(bytes, untrustedInput(limits)), inspected.header.orientation)
       .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')
       .removeAlpha()
@@ -141,7 +158,23 @@ export async function decode(
   return { data, width: raw.info.width, height: raw.info.height, channels: 3 };
 }
 
-/** inspect() and decode() in one, for callers that decode an input once (warm-up, tools). */
+/** What decode() reads: the upload without its text and metadata chunks, and its header. */
+export interface DecodeSource {
+  readonly bytes: Uint8Array;
+  readonly inspected: InspectedImage;
+}
+
+/**
+ * The upload as libvips may see it: text and metadata chunks stripped (once per request, however
+ * many copies are decoded). A stripped copy holds the image, so the ledger wipes it.
+ */
+export function decodeSource(input: Uint8Array, inspected: InspectedImage, ledger: WipeLedger): DecodeSource {
+  const stripped = stripMetadata(input, inspected.format);
+  if (stripped.copied) ledger.track(stripped.bytes);
+  return { bytes: stripped.bytes, inspected };
+}
+
+/** inspect(), decodeSource() and decode() in one, for callers that decode an input once (warm-up, tools). */
 export async function decodeToMaxSide(input: Uint8Array, maxSide: number, limits: DecodeLimits, ledger: WipeLedger): Promise<Raster> {
-  return decode(input, inspect(input, limits), maxSide, limits, ledger);
+  return decode(decodeSource(input, inspect(input, limits), ledger), maxSide, limits, ledger);
 }

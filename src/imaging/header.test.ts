@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { pngBomb } from '../../test/corpus.js';
 import { exifBlock, jpegDeclaring, jpegWithExif, ORIENTATIONS, oriented } from '../../test/input-corpus.js';
 import { readSample } from '../../test/samples.js';
+import { whole, withClap } from '../../test/avif-clap.js';
 import { HeaderError, readHeader, uprightSize } from './header.js';
 import { sniffFormat, type ImageFormat } from './sniff.js';
 
@@ -100,6 +101,32 @@ describe('readHeader: PNG, WebP, AVIF', () => {
       expect(uprightSize(headerOf(avif))).toEqual(expected);
       expect(await decodedUprightSize(avif)).toEqual(expected);
     }
+  });
+});
+
+describe('readHeader: AVIF clean aperture (clap)', () => {
+  it('reports the cropped size libheif decodes, before an irot turns it, for whole and fractional apertures', async () => {
+    const plain = await sharp(readSample(1)).resize(400, 300, { fit: 'fill' }).avif({ effort: 0 }).toBuffer();
+    const turned = await sharp(readSample(1)).resize(400, 300, { fit: 'fill' }).withMetadata({ orientation: 6 }).avif({ effort: 0 }).toBuffer();
+    const cases = [
+      { width: whole(200), height: whole(150), horizOff: whole(0), vertOff: whole(0) },
+      { width: whole(201), height: whole(151), horizOff: whole(0), vertOff: whole(0) },
+      { width: whole(200), height: whole(100), horizOff: whole(50), vertOff: whole(-40) },
+      { width: whole(401, 2), height: whole(299, 2), horizOff: whole(7, 3), vertOff: whole(-5, 2) },
+      { width: whole(199), height: whole(149), horizOff: whole(-1, 2), vertOff: whole(1, 2) },
+    ];
+    for (const clap of cases) {
+      for (const avif of [plain, turned]) {
+        const bytes = withClap(avif, clap);
+        expect({ clap, ...uprightSize(headerOf(bytes)) }).toEqual({ clap, ...await decodedUprightSize(bytes) });
+      }
+    }
+    expect(headerOf(withClap(plain, cases[3]!))).toEqual({ width: 201, height: 150, orientation: 1 });
+  });
+
+  it('a zero denominator is a damaged header', async () => {
+    const avif = await sharp(readSample(1)).resize(40, 30).avif({ effort: 0 }).toBuffer();
+    expect(() => headerOf(withClap(avif, { width: whole(20, 0), height: whole(10), horizOff: whole(0), vertOff: whole(0) }))).toThrow(HeaderError);
   });
 });
 

@@ -142,13 +142,24 @@ function webpHeader(bytes: Uint8Array): ImageHeader {
   throw new HeaderError('unknown WebP chunk');
 }
 
+/** libheif's Fraction::round(): (n + d/2) / d in integers. */
+function roundFraction(n: number, d: number): number {
+  if (d === 0) throw new HeaderError('AVIF clean aperture has a zero denominator');
+  return Math.floor((n + Math.floor(d / 2)) / d);
+}
+
 /**
- * AVIF: the largest 'ispe' (image spatial extent) property in meta/iprp/ipco, with width and
- * height swapped when an 'irot' rotates by 90° or 270° (libheif applies it while decoding).
+ * AVIF: the largest 'ispe' (image spatial extent) property in meta/iprp/ipco, cropped by a
+ * 'clap' (clean aperture) to round(width) × round(height) as libheif crops while decoding, then
+ * with width and height swapped when an 'irot' rotates by 90° or 270°. libheif applies them in
+ * the order of the item's property associations, which MIAF fixes as clap, irot, imir; a file
+ * in another order decodes to a size this header does not predict and checkDecodedSize() refuses
+ * it (422). libheif refuses an aperture reaching outside the image (422 as well).
  */
 function avifHeader(bytes: Uint8Array): ImageHeader {
   const r = new Reader(bytes);
   let best: { width: number; height: number } | undefined;
+  let clap: { width: number; height: number } | undefined;
   let quarterTurns = 0;
   const walk = (start: number, end: number, depth: number): void => {
     for (let at = start; at + 8 <= end && depth < 6;) {
@@ -169,15 +180,18 @@ function avifHeader(bytes: Uint8Array): ImageHeader {
         const width = r.u32(body + 4);
         const height = r.u32(body + 8);
         if (!best || width * height > best.width * best.height) best = { width, height };
+      } else if (type === 'clap') {
+        clap = { width: roundFraction(r.u32(body), r.u32(body + 4)), height: roundFraction(r.u32(body + 8), r.u32(body + 12)) };
       } else if (type === 'irot') quarterTurns = r.u8(body) & 3;
       at += size;
     }
   };
   walk(0, bytes.length, 0);
   if (!best) throw new HeaderError('AVIF has no ispe property');
+  const stored = clap ? { width: Math.min(clap.width, best.width), height: Math.min(clap.height, best.height) } : best;
   return quarterTurns % 2 === 1
-    ? { width: best.height, height: best.width, orientation: 1 }
-    : { ...best, orientation: 1 };
+    ? { width: stored.height, height: stored.width, orientation: 1 }
+    : { ...stored, orientation: 1 };
 }
 
 export function readHeader(bytes: Uint8Array, format: ImageFormat): ImageHeader {

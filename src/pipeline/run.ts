@@ -15,6 +15,11 @@ export interface RunContext {
   readonly ledger: WipeLedger;
   /** Milliseconds per step, filled in as steps finish (Server-Timing, metrics). */
   readonly timings: Record<string, number>;
+  /**
+   * Holds `bytes` of the process's decode-memory budget until the returned release is called
+   * (or the request ends); throws 413 or 503 when it cannot. Given by the request spine.
+   */
+  readonly holdMemory: (bytes: number) => () => void;
 }
 
 export interface Step<C extends RunContext> {

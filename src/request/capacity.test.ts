@@ -12,6 +12,8 @@ function setup(options: { maxInFlight?: number; maxConcurrentUploads?: number; m
     maxInFlight: options.maxInFlight ?? 2,
     maxConcurrentUploads: options.maxConcurrentUploads ?? 2,
     maxUploadsPerClient: options.maxUploadsPerClient ?? 2,
+    memoryBudgetBytes: 1000,
+    maxDecodeBytes: 600,
     retryAfterMaxS: 10,
     state,
     registry,
@@ -83,6 +85,20 @@ describe('capacity: the one owner of load', () => {
     expect(() => capacity.takeUploadSlot('10.0.0.4')).toThrow(expect.objectContaining({ code: 'overloaded' }));
     first();
     expect(() => capacity.takeUploadSlot('10.0.0.1')).not.toThrow();
+  });
+
+  it('holds decode memory against the budget: 413 beyond what one request may use, 503 when it does not fit now', async () => {
+    const { capacity, gauge } = setup();
+    const first = capacity.holdMemory(500);
+    expect(await gauge('mayfly_decode_memory_held_bytes')).toBe(500);
+    expect(() => capacity.holdMemory(601)).toThrow(expect.objectContaining({ code: 'image_too_large', status: 413 }));
+    expect(() => capacity.holdMemory(501)).toThrow(expect.objectContaining({ code: 'overloaded', status: 503 }));
+    const second = capacity.holdMemory(500);
+    first();
+    first();
+    expect(capacity.counts().memoryBytes).toBe(500);
+    second();
+    expect(await gauge('mayfly_decode_memory_held_bytes')).toBe(0);
   });
 
   it('refuses new requests while stopping; idle() resolves when the last open one ends', async () => {

@@ -1,6 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import { errors, type AppError } from '../errors.js';
 import type { LedgerObserver, Wipeable, WipeLedger } from '../privacy/wipe-ledger.js';
+import { createMemoryBudget } from './memory-budget.js';
 import { retryAdvice } from './retry-after.js';
 import type { ServiceState } from './service-state.js';
 
@@ -13,6 +14,8 @@ import type { ServiceState } from './service-state.js';
  *   uploads     uploads being received (MAX_CONCURRENT_UPLOADS; MAX_UPLOADS_PER_CLIENT per address)
  *   processing  image requests past the upload stage, until their answer ended (MAX_IN_FLIGHT);
  *               while full, new image requests are refused before their body is read
+ *   memory      estimated decode memory held by requests decoding now (MEMORY_BUDGET_MB; one
+ *               request at most MAX_DECODE_MB: 413 image_too_large beyond)
  *   detector    the worker pool's own bounded queue (POOL_SIZE × QUEUE_DEPTH), read for the gauges
  *
  * A refusal for lack of room is 503 overloaded with a Retry-After that follows the load
@@ -30,6 +33,11 @@ export interface Capacity {
   takeUploadSlot(client: string): Release;
   /** The request's upload is in memory and its work starts; throws overloaded past MAX_IN_FLIGHT. */
   admit(): Release;
+  /**
+   * Holds `bytes` of the decode-memory budget: 413 image_too_large when one request may never
+   * use that much (MAX_DECODE_MB), 503 overloaded when it does not fit now.
+   */
+  holdMemory(bytes: number): Release;
   /** Counts the wipe ledgers opened and wiped, for the shutdown report. */
   readonly ledgerObserver: LedgerObserver;
   counts(): CapacityCounts;
@@ -41,6 +49,8 @@ export interface CapacityCounts {
   readonly open: number;
   readonly uploads: number;
   readonly processing: number;
+  /** Estimated decode memory held now. */
+  readonly memoryBytes: number;
   /** Ledgers opened and not yet wiped. */
   readonly openLedgers: number;
 }
@@ -53,6 +63,8 @@ export interface CapacityOptions {
   readonly maxConcurrentUploads: number;
   readonly maxUploadsPerClient: number;
   readonly retryAfterMaxS: number;
+  readonly memoryBudgetBytes: number;
+  readonly maxDecodeBytes: number;
   readonly state: ServiceState;
   /** Where the gauges are registered. */
   readonly registry: Registry;
@@ -71,13 +83,15 @@ export function createCapacity(options: CapacityOptions): Capacity {
   let ledgersWiped = 0;
   const waiters: (() => void)[] = [];
   const advice = retryAdvice({ maxSeconds: options.retryAfterMaxS });
+  const memory = createMemoryBudget({ budgetBytes: options.memoryBudgetBytes });
   const overloaded = (): AppError => errors.overloaded(advice.refused());
   const once = (fn: () => void): Release => {
     let done = false;
     return () => { if (!done) { done = true; fn(); } };
   };
 
-  registerGauges(options, () => ({ open, uploads, processing, openLedgers: ledgersOpened - ledgersWiped }));
+  const counts = (): CapacityCounts => ({ open, uploads, processing, memoryBytes: memory.inUse(), openLedgers: ledgersOpened - ledgersWiped });
+  registerGauges(options, counts);
 
   return {
     enter() {
@@ -112,6 +126,13 @@ export function createCapacity(options: CapacityOptions): Capacity {
         advice.released();
       });
     },
+    holdMemory(bytes) {
+      const limit = Math.min(options.maxDecodeBytes, memory.budgetBytes);
+      if (bytes > limit) throw errors.decodeTooCostly(bytes, limit);
+      const lease = memory.tryAcquire(bytes);
+      if (!lease) throw overloaded();
+      return () => lease.release();
+    },
     ledgerObserver: {
       onOpened(ledger: WipeLedger) {
         ledgersOpened++;
@@ -125,7 +146,7 @@ export function createCapacity(options: CapacityOptions): Capacity {
         options.ledgerObserver?.onReleased?.(buffers, ledger);
       },
     },
-    counts: () => ({ open, uploads, processing, openLedgers: ledgersOpened - ledgersWiped }),
+    counts,
     idle() {
       if (open === 0) return Promise.resolve();
       return new Promise<void>((resolve) => { waiters.push(resolve); });
@@ -143,6 +164,8 @@ function registerGauges(options: CapacityOptions, counts: () => CapacityCounts):
     () => counts().uploads);
   gauge('mayfly_in_flight_requests', 'Image requests past the upload stage, being processed (bounded by MAX_IN_FLIGHT).',
     () => counts().processing);
+  gauge('mayfly_decode_memory_held_bytes', 'Estimated decode memory held by requests decoding now (bounded by MEMORY_BUDGET_MB).',
+    () => counts().memoryBytes);
   gauge('mayfly_detector_queue_depth', 'Detection jobs waiting for a worker.', () => options.detectorStats()?.queued ?? 0);
   gauge('mayfly_detector_workers', 'Detection workers in the pool.', () => options.detectorStats()?.size ?? 0);
   gauge('mayfly_detector_workers_busy', 'Detection workers running a job now.', () => options.detectorStats()?.busy ?? 0);

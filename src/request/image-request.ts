@@ -96,6 +96,7 @@ function openScope(res: Response, timeoutMs: number, capacity: Capacity): Reques
     deadline: Date.now() + timeoutMs,
     signal: controller.signal,
     timings: {},
+    holdMemory: (bytes) => capacity.holdMemory(bytes),
   };
   contextOf(res).scope = scope;
   // Not awaited here: the abort must fire while the work still runs, not after it.

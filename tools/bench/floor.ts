@@ -128,7 +128,8 @@ export async function measureEffectFloor(options: FloorOptions, effect: EffectFl
     const timings: Record<string, number> = {};
     await runEffect(image, template, effect.params, {
       limits: LIMITS, detectMaxSide: options.detectMaxSide, detector, minFacePx: effect.effectMinFacePx, templates,
-    }, { deadline: Date.now() + 60_000, signal, ledger, timings });
+      // One request at a time: no budget to share.
+    }, { deadline: Date.now() + 60_000, signal, ledger, timings, holdMemory: () => () => undefined });
     // The effect's detect step: the working copy and the model.
     return { decodeMs: timings.decode ?? 0, inferMs: timings.detect ?? 0 };
   });

@@ -16,6 +16,8 @@ export function healthRoutes(state: ServiceState, version: string): Router {
         status: state.phase,
         backend: state.backend?.backend ?? null,
         simd: state.backend?.simd ?? null,
+        // Only the wasm backend zeroes tensor memory (faces/wasm-heap-wipe.ts); null until loaded.
+        tensorWipe: state.backend ? state.backend.backend === 'wasm' : null,
         versions: {
           mayfly: version,
           tfjs: state.backend?.tfjs ?? null,
