@@ -30,19 +30,24 @@ check() { # name, then a command whose success is the check
 }
 timed() { timings+=("$(printf '%-28s %4d s' "$1" "$2")"); }
 # podman prints a CNI warning on every call where netavark is the backend; it is noise here.
-pm() { podman "$@" 2> >(grep -v 'Error validating CNI config' >&2); }
+# Without systemd (containers, CI) podman cannot schedule healthcheck timers and says so on every
+# start; `podman healthcheck run` below runs the check itself.
+pm() { podman "$@" 2> >(grep -v -e 'Error validating CNI config' -e 'unable to get systemd connection' >&2); }
 json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);const f=new Function("v","return ("+process.argv[1]+")");const r=f(v);console.log(typeof r==="string"?r:JSON.stringify(r))})' "$1"; }
 
 cleanup() {
   if [ "${MAYFLY_CT_KEEP:-}" != 1 ]; then
     podman rm -f -t 0 "$CTR" "$CTR_USER" >/dev/null 2>&1 || true
-    podman kube down "$KUBE_YAML" >/dev/null 2>&1 || true
+    if [ -s "$KUBE_YAML" ]; then podman kube down "$KUBE_YAML" >/dev/null 2>&1 || true; fi
+    podman secret rm mayfly-api-keys >/dev/null 2>&1 || true
+    podman volume rm -f mayfly-api-keys >/dev/null 2>&1 || true
   fi
   rm -f "$KUBE_YAML" "$KUBE_YAML.conf"
   [ -n "${secret_dir:-}" ] && rm -rf "$secret_dir"
   return 0
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # 1. Tools, from Debian's packages when missing. catatonit: podman's pause image for kube play.
 t=$SECONDS
@@ -125,7 +130,8 @@ if grep -qi 'tfjs-node' /tmp/mayfly-ct-build.log; then log "build log on tfjs-no
 t=$SECONDS
 image_user="$(pm image inspect --format '{{.Config.User}}' "$IMAGE")"
 check "image USER is numeric ($image_user) and is 10001:10001 as in the manifests" test "$image_user" = "10001:10001"
-check "image keeps its HEALTHCHECK (docker format)" test -n "$(pm image inspect --format '{{if .Healthcheck}}{{.Healthcheck.Test}}{{end}}' "$IMAGE")"
+healthcheck="$(pm image inspect "$IMAGE" | json 'JSON.stringify(v[0].Healthcheck?.Test ?? null)')"
+check "image keeps its HEALTHCHECK (docker format): ${healthcheck:0:60}…" test "$healthcheck" != null
 check "image pins TFJS_BACKEND=wasm" bash -c "podman image inspect --format '{{.Config.Env}}' '$IMAGE' 2>/dev/null | grep -q 'TFJS_BACKEND=wasm'"
 check "image exposes the metrics port 9090" bash -c "podman image inspect --format '{{.Config.ExposedPorts}}' '$IMAGE' 2>/dev/null | grep -q 9090"
 tools_found="$(pm run --rm --network none "${runtime[@]}" "${ulimits[@]}" "$IMAGE" sh -c 'for t in gcc g++ cc make python3; do command -v $t; done; ls /run/secrets 2>/dev/null; ls /root/.npmrc 2>/dev/null; true')"
@@ -134,10 +140,11 @@ own_uid="$(pm run --rm --name "$CTR_USER" --network none --read-only "${runtime[
 check "run without --user, the image's own user is $own_uid" test "$own_uid" = "10001:10001"
 
 # 6. Run it as the Deployment does. --read-only-tmpfs=false: podman would otherwise add writable
-# tmpfs on /tmp, /var/tmp and /run, which Kubernetes does not. --ipc none: no /dev/shm either
-# (the service uses none; Kubernetes gives every pod one, in memory).
+# tmpfs on /tmp, /var/tmp and /run, which Kubernetes does not. --ipc none and a read-only
+# /dev/mqueue: no writable IPC filesystem either (the service uses neither; Kubernetes gives every
+# pod both, in memory: the kube play run below shows them).
 KEY="ct-$(openssl rand -hex 16)"
-pm run -d --name "$CTR" --network none --ipc none "${runtime[@]}" "${ulimits[@]}" \
+pm run -d --name "$CTR" --network none --ipc none --tmpfs /dev/mqueue:ro "${runtime[@]}" "${ulimits[@]}" \
   --user 10001:10001 --read-only --read-only-tmpfs=false --cap-drop ALL --security-opt no-new-privileges \
   -e "API_KEYS=ci:$KEY" -e POOL_SIZE=2 -e QUEUE_DEPTH=2 -e SHUTDOWN_GRACE_MS=20000 -e LOG_LEVEL=warn \
   "$IMAGE" >/dev/null
@@ -196,6 +203,9 @@ t=$SECONDS
 KUBE_KEY="kp-$(openssl rand -hex 16)"
 image_ref="$(node scripts/container/kube-manifest.mjs "$KUBE_KEY" "$KUBE_YAML")"
 pm tag "$IMAGE" "$image_ref"
+# Leftovers of an interrupted run: kube play would reuse a stale Secret's volume.
+podman secret rm mayfly-api-keys >/dev/null 2>&1 || true
+podman volume rm -f mayfly-api-keys >/dev/null 2>&1 || true
 log "podman kube play deploy/k8s (Deployment + Secret), image $image_ref"
 # kube play takes no --ulimit: the same limits go in through a containers.conf of this run.
 kube_env=()
@@ -204,27 +214,36 @@ if [ ${#ulimits[@]} -gt 0 ]; then
   kube_env=(env "CONTAINERS_CONF=$KUBE_YAML.conf")
 fi
 if ! "${kube_env[@]}" podman "${runtime[@]}" kube play --network none "$KUBE_YAML" >/tmp/mayfly-ct-kube.log 2>&1; then
-  cat /tmp/mayfly-ct-kube.log >&2
+  grep -v -e 'Error validating CNI config' -e 'unable to get systemd connection' /tmp/mayfly-ct-kube.log >&2
 fi
-mapfile -t pods < <(pm ps --filter "label=app.kubernetes.io/name=mayfly" --format '{{.Names}}' | grep -v -- '-infra$' || true)
-log "kube play started: ${pods[*]:-nothing} ($(grep -c . /tmp/mayfly-ct-kube.log) lines of output in /tmp/mayfly-ct-kube.log)"
-check "kube play started the mayfly container(s)" test ${#pods[@]} -ge 1
-if [ ${#pods[@]} -ge 1 ]; then
-  kctr="${pods[0]}"
+mapfile -t pods < <(pm ps --filter "label=app.kubernetes.io/name=mayfly" --format '{{.Names}}' | grep -- '-mayfly$' || true)
+replicas="$(node -e 'const y=require("yaml");console.log(y.parseAllDocuments(require("fs").readFileSync(process.argv[1],"utf8")).map(d=>d.toJS()).find(d=>d.kind==="Deployment").spec.replicas)' "$KUBE_YAML")"
+log "kube play started: ${pods[*]:-nothing} (the Deployment asks for $replicas replicas)"
+check "kube play started one container per replica (${#pods[@]} of $replicas)" test "${#pods[@]}" = "$replicas"
+kprobe() { pm exec -i -e "PROBE_KEY=$KUBE_KEY" "$1" node --input-type=module -e "$PROBE" -- "${@:2}"; }
+for kctr in "${pods[@]}"; do
   kready=""
-  for _ in $(seq 1 120); do
-    kready="$(pm exec -i "$kctr" node --input-type=module -e "$PROBE" -- get /readyz </dev/null 2>/dev/null || true)"
+  for _ in $(seq 1 180); do
+    kready="$(kprobe "$kctr" get /readyz </dev/null 2>/dev/null || true)"
     [ "$(echo "$kready" | json 'v.status' 2>/dev/null)" = 200 ] && break
     sleep 1
   done
-  log "kube play /readyz: $kready"
-  check "kube play: /readyz answers 200" test "$(echo "$kready" | json 'v.status')" = 200
-  kident="$(pm exec -i "$kctr" node --input-type=module -e "$PROBE" -- identity </dev/null)"
-  check "kube play: uid 10001, no capabilities, read-only root ($(echo "$kident" | json 'v.uid.split("\t")[0]+" "+v.capEff+" "+v.rootMountOptions.split(",")[0]'))" \
-    test "$(echo "$kident" | json 'v.uid.split("\t")[0]==="10001" && /^0+$/.test(v.capEff) && v.rootMountOptions.startsWith("ro")')" = true
-  klm="$(pm exec -i -e "PROBE_KEY=$KUBE_KEY" "$kctr" node --input-type=module -e "$PROBE" -- post /v1/landmarks <"$PHOTO")"
+  log "kube play $kctr /readyz: $(echo "$kready" | json 'v.status+" "+v.body' 2>/dev/null || echo "$kready")"
+  check "kube play $kctr: /readyz answers 200" test "$(echo "$kready" | json 'v.status' 2>/dev/null)" = 200
+done
+if [ ${#pods[@]} -ge 1 ]; then
+  kctr="${pods[0]}"
+  kident="$(kprobe "$kctr" identity </dev/null)"
+  log "kube play process 1: $kident"
+  check "kube play: uid 10001, no capabilities, no-new-privileges, read-only root" \
+    test "$(echo "$kident" | json 'v.uid.split("\t")[0]==="10001" && /^0+$/.test(v.capEff) && /^0+$/.test(v.capBnd) && v.noNewPrivs==="1" && v.rootMountOptions.startsWith("ro")')" = true
+  kwr="$(kprobe "$kctr" writable </dev/null)"
+  log "kube play write attempts: $(echo "$kwr" | json '`${v.dirs} folders, ${v.files} files; written: ${v.writable.join("; ") || "nothing"}`')"
+  check "kube play: nothing writable but the pod's in-memory IPC filesystems (/dev/shm, /dev/mqueue)" \
+    test "$(echo "$kwr" | json 'v.dirs > 100 && v.writable.every(w => / \/dev\/(shm|mqueue)(\/|$)/.test(w))')" = true
+  klm="$(kprobe "$kctr" post /v1/landmarks <"$PHOTO")"
   log "kube play POST /v1/landmarks: $(echo "$klm" | json '`${v.status}, ${v.faces} face(s), ${v.ms} ms${v.status === 200 ? "" : " " + v.body}`')"
-  check "kube play: landmark request with the Secret's hashed key: 200" test "$(echo "$klm" | json 'v.status === 200 && v.faces >= 1')" = true
+  check "kube play: landmark request with the Secret's hashed key: 200 with a face" test "$(echo "$klm" | json 'v.status === 200 && v.faces >= 1')" = true
 fi
 timed "kube play" $((SECONDS - t))
 

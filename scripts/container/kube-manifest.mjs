@@ -26,8 +26,20 @@ const deployment = load('deployment.yaml').find((d) => d.kind === 'Deployment' &
 const container = deployment.spec.template.spec.containers[0];
 const ref = imageReference(kustomization, container.image);
 container.image = ref;
+// What podman 4.3's kube play would do differently from a cluster, undone here (and said):
+// it publishes every containerPort on the host's 0.0.0.0 (hostPort defaults to containerPort),
+// so two replicas collide and the service would face the machine's network. The test runs the
+// pods without a network (--network none) and probes them from inside; the named probe ports
+// become numbers, as there is no ports: list left to name them.
+const portNumber = Object.fromEntries((container.ports ?? []).map((p) => [p.name, p.containerPort]));
+for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
+  if (probe?.httpGet && typeof probe.httpGet.port === 'string') probe.httpGet.port = portNumber[probe.httpGet.port];
+}
+delete container.ports;
+process.stderr.write('kube play adaptation: the container\'s ports: removed (podman 4.3 would publish each on 0.0.0.0 of the host), probe ports by number\n');
 const secret = load('secrets.example.yaml').find((d) => d.kind === 'Secret' && d.metadata.name === 'mayfly-api-keys');
 const sha256 = createHash('sha256').update(key).digest('hex');
+// stringData, as in the example: podman 4.3 writes `data` values into the volume still base64-encoded.
 secret.stringData['keys.json'] = secret.stringData['keys.json'].replace('<64 hex digits>', sha256);
-writeFileSync(out, [secret, deployment].map((d) => stringify(d)).join('---\n'));
+writeFileSync(out, [secret, deployment].map((d) => stringify(d, { lineWidth: 0 })).join('---\n'));
 console.log(ref);

@@ -1,3 +1,4 @@
+/* global fetch, Buffer, performance, AbortSignal, FormData, Blob */
 // Runs INSIDE the mayfly container (`podman exec -i <ctr> node --input-type=module -e "$(cat probe.mjs)" -- <command>`),
 // under the container's own user, capabilities and network: every request goes to the pod's own
 // loopback, so the test needs no published port and sends nothing off the machine. Prints one
@@ -44,11 +45,14 @@ function writable() {
   const walk = (dir) => {
     dirs++;
     const file = join(dir, probeName);
+    let created = false;
     try {
-      writeFileSync(file, 'x');
+      closeSync(openSync(file, 'wx'));
+      created = true;
       wrote.push(`file in ${dir}`);
-      unlinkSync(file);
-    } catch { /* expected: EROFS or EACCES */ }
+      writeFileSync(file, 'x');
+    } catch { /* expected: EROFS or EACCES (or, once created, a file that takes no bytes) */ }
+    if (created) try { unlinkSync(file); } catch { /* reported above */ }
     try {
       mkdirSync(file);
       wrote.push(`folder in ${dir}`);
@@ -83,9 +87,12 @@ async function request(method, path, body, headers = {}) {
     const response = await fetch(path.startsWith('http') ? path : `${base}${path}`, { method, body, headers, signal: AbortSignal.timeout(60_000) });
     const bytes = Buffer.from(await response.arrayBuffer());
     const type = response.headers.get('content-type') ?? '';
+    const text = type.includes('json') || type.startsWith('text/') ? bytes.toString('utf8') : undefined;
+    let faces;
+    try { faces = type.includes('json') ? JSON.parse(text).faces?.length : undefined; } catch { /* not JSON after all */ }
     return {
       status: response.status, contentType: type, bytes: bytes.length, ms: Math.round(performance.now() - started),
-      body: type.includes('json') || type.startsWith('text/') ? bytes.toString('utf8').slice(0, 2000) : undefined,
+      ...(faces !== undefined ? { faces } : {}), body: text?.slice(0, response.status === 200 && faces !== undefined ? 200 : 2000),
     };
   } catch (error) {
     return { status: 0, error: String(error?.cause?.code ?? error?.message ?? error), ms: Math.round(performance.now() - started) };
@@ -100,15 +107,7 @@ async function upload(path) {
     const at = field.indexOf('=');
     form.set(field.slice(0, at), field.slice(at + 1));
   }
-  const result = await request('POST', path, form, { authorization: `Bearer ${process.env.PROBE_KEY ?? ''}` });
-  if (result.body && result.contentType.includes('json')) {
-    try {
-      const parsed = JSON.parse(result.body);
-      result.faces = Array.isArray(parsed.faces) ? parsed.faces.length : undefined;
-      if (result.status === 200) result.body = result.body.slice(0, 200);
-    } catch { /* keep the text */ }
-  }
-  return result;
+  return request('POST', path, form, process.env.PROBE_KEY ? { authorization: `Bearer ${process.env.PROBE_KEY}` } : {});
 }
 
 switch (command) {
