@@ -136,7 +136,7 @@ describe('npm run loadtest', () => {
 
   it('open loop: sends rate × duration requests whatever the answers', async () => {
     const report = join(dir, 'open.html');
-    const run = await loadtest(['--url', svc.url, '--rate', '4/s', '--duration', '2s', '--report', report]);
+    const run = await loadtest(['--url', svc.url, '--key', TEST_API_KEY, '--rate', '4/s', '--duration', '2s', '--report', report]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/open loop, 4 req\/s/);
     expect(Number(/^requests\s+(\d+)/m.exec(run.stdout)?.[1])).toBe(8);
