@@ -23,7 +23,10 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY tools ./tools
 # Build, then drop dev dependencies; optional ones (tfjs-node) stay when their install succeeded.
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund && npm cache clean --force
+# Source maps in node_modules (~200 MB, most of them tfjs bundles') are never read: the service
+# runs without --enable-source-maps.
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund && npm cache clean --force \
+    && find node_modules -name '*.map' -type f -delete
 
 FROM ${BASE_IMAGE}
 # The same native environment as `npm start`: no libvips temp files, no fontconfig cache;

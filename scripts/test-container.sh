@@ -42,7 +42,7 @@ cleanup() {
     podman secret rm mayfly-api-keys >/dev/null 2>&1 || true
     podman volume rm -f mayfly-api-keys >/dev/null 2>&1 || true
   fi
-  rm -f "$KUBE_YAML" "$KUBE_YAML.conf"
+  rm -f "$KUBE_YAML" "$KUBE_YAML.conf" "$KUBE_YAML.secret"
   [ -n "${secret_dir:-}" ] && rm -rf "$secret_dir"
   return 0
 }
@@ -198,14 +198,16 @@ timed "run and checks" $((SECONDS - t))
 pm rm -f -t 0 "$CTR" >/dev/null 2>&1 || true
 
 # 7. The Deployment through `podman kube play`: deploy/k8s/deployment.yaml with the image named
-# in kustomization.yaml and the Secret of secrets.example.yaml (a fresh key's hash in it).
+# in kustomization.yaml and the Secret of secrets.example.yaml (a fresh key's hash in it), made
+# with `podman secret create` (see scripts/container/kube-manifest.mjs for why).
 t=$SECONDS
 KUBE_KEY="kp-$(openssl rand -hex 16)"
-image_ref="$(node scripts/container/kube-manifest.mjs "$KUBE_KEY" "$KUBE_YAML")"
+image_ref="$(node scripts/container/kube-manifest.mjs "$KUBE_KEY" "$KUBE_YAML" "$KUBE_YAML.secret")"
 pm tag "$IMAGE" "$image_ref"
 # Leftovers of an interrupted run: kube play would reuse a stale Secret's volume.
 podman secret rm mayfly-api-keys >/dev/null 2>&1 || true
 podman volume rm -f mayfly-api-keys >/dev/null 2>&1 || true
+pm secret create mayfly-api-keys "$KUBE_YAML.secret" >/dev/null
 log "podman kube play deploy/k8s (Deployment + Secret), image $image_ref"
 # kube play takes no --ulimit: the same limits go in through a containers.conf of this run.
 kube_env=()

@@ -102,6 +102,17 @@ describe('deploy/k8s', () => {
     }
   });
 
+  it('mayfly: the service\'s user can read the API key Secret (mode 0440: group access through fsGroup)', () => {
+    const pod = podOf(find('Deployment', 'mayfly')) as PodSpec & { securityContext: { runAsGroup?: number; fsGroup?: number } };
+    const secretVolume = (pod.volumes ?? []).find((v) => 'secret' in v) as { secret: { defaultMode?: number } } | undefined;
+    const mode = secretVolume?.secret.defaultMode ?? 0o644;
+    // Kubernetes makes the files root-owned; without world read, only fsGroup's group can read them.
+    if ((mode & 0o004) === 0) {
+      expect(mode & 0o040).toBe(0o040);
+      expect(pod.securityContext.fsGroup).toBe(pod.securityContext.runAsGroup);
+    }
+  });
+
   it('mayfly: probes on /healthz and /readyz, a grace period longer than the drain, settings the service accepts', () => {
     const pod = podOf(find('Deployment', 'mayfly'));
     const c = pod.containers[0]!;
