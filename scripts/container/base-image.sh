@@ -9,7 +9,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=base-image.env
 . "$here/base-image.env"
-recipe="$(cat "$here/base-image.sh" "$here/base-image.env" | sha256sum | cut -c1-16)"
+# The recipe: this script and its pin, but for BASE_LAYER (which records the result, not the recipe).
+recipe="$(cat "$here/base-image.sh" "$here/base-image.env" | grep -v '^BASE_LAYER=' | sha256sum | cut -c1-16)"
 
 if [ "${1:-}" != "--force" ] && podman image exists "$BASE_IMAGE" \
   && [ "$(podman image inspect --format '{{index .Labels "mayfly.base.recipe"}}' "$BASE_IMAGE")" = "$recipe" ]; then
@@ -53,11 +54,13 @@ chroot "$root" /usr/sbin/useradd --uid 1000 --gid node --shell /bin/bash --creat
 [ "$(chroot "$root" /usr/local/bin/node --version)" = "v$NODE_VERSION" ]
 [ "$(chroot "$root" /usr/local/bin/node /usr/local/bin/npm --version)" = "$NPM_VERSION" ]
 
-# What a container never needs: package lists and caches, logs, docs, man pages, locales.
+# What a container never needs: package lists and caches, logs, docs, man pages, locales; and
+# ldconfig's aux-cache, which holds inode numbers and times (a different file on every run).
 debian_version="$(cat "$root/etc/debian_version")"
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/* "$root"/var/cache/debconf/*-old \
   "$root"/var/log/* "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* \
-  "$root"/usr/share/locale/* "$root"/root/.npm "$root"/tmp/* "$root"/var/tmp/*
+  "$root"/usr/share/locale/* "$root"/root/.npm "$root"/tmp/* "$root"/var/tmp/* \
+  "$root"/var/cache/ldconfig/aux-cache
 
 # A normalised tar (sorted, one mtime, numeric owners), so the same packages give the same layer.
 tar -C "$root" --sort=name --mtime=@0 --numeric-owner --xattrs \
