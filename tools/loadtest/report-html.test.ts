@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countMax, latencyHistogram, latencyOverTime, niceMax, tick } from './report-html.js';
+import { countMax, latencyHistogram, latencyOverTime, niceMax, throughputOverTime, tick } from './report-html.js';
 import type { Sample } from './stats.js';
 
 describe('report axes', () => {
@@ -41,5 +41,33 @@ describe('report axes', () => {
     const svg = latencyOverTime(samples);
     const labels = [...svg.matchAll(/text-anchor="middle">([^<]*)</g)].map((m) => m[1]);
     expect(labels.slice(0, 6)).toEqual(['0', '2', '4', '6', '8', '10']);
+  });
+});
+
+describe('report charts', () => {
+  it('the histogram stacks errors on the 2xx of the same bin', () => {
+    const samples: Sample[] = [
+      { start: 0, latencyMs: 100, status: 200 }, { start: 0, latencyMs: 100, status: 200 }, { start: 0, latencyMs: 100, status: 503 },
+      { start: 0, latencyMs: 20, status: 404 },
+    ];
+    const svg = latencyHistogram(samples);
+    expect(svg.match(/<rect class="ok"/g)).toHaveLength(1);
+    expect(svg.match(/<rect class="failed"/g)).toHaveLength(2);
+    const ok = /<rect class="ok" x="([\d.]+)" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"/.exec(svg)!;
+    const failedAbove = [...svg.matchAll(/<rect class="failed" x="([\d.]+)" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"/g)]
+      .find((m) => m[1] === ok[1])!;
+    // The 503 sits on top of the two 200s, half their height.
+    expect(Number(failedAbove[2]) + Number(failedAbove[3])).toBeCloseTo(Number(ok[2]), 0);
+    expect(Number(failedAbove[3]) * 2).toBeCloseTo(Number(ok[3]), 0);
+  });
+
+  it('throughput over time has one slot per second of the window', () => {
+    const samples: Sample[] = Array.from({ length: 10 }, (_, i) => ({ start: i * 500, latencyMs: 10, status: i % 5 ? 200 : 500 }));
+    const svg = throughputOverTime(samples, 5000);
+    expect(svg).toMatch(/aria-label="throughput over time"/);
+    expect(svg.match(/<rect class="ok"/g)).toHaveLength(5);
+    expect(svg.match(/<rect class="failed"/g)).toHaveLength(2);
+    const labels = [...svg.matchAll(/text-anchor="middle">([^<]*)</g)].map((m) => m[1]);
+    expect(labels.slice(0, 6)).toEqual(['0', '1', '2', '3', '4', '5']);
   });
 });

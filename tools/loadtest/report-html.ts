@@ -1,15 +1,23 @@
-import type { Sample, Summary } from './stats.js';
+import { throughputTimeline, type Sample, type Summary } from './stats.js';
 
 /**
  * A self-contained HTML report (inline CSS and SVG, no scripts, no CDN): the summary table,
- * latency over time (one dot per request, coloured by outcome) and a latency histogram.
+ * latency over time (one dot per request, coloured by outcome), throughput over time (answers per
+ * second, 2xx and the rest stacked) and a latency histogram (2xx and errors stacked).
  */
 export interface ReportInput {
   readonly title: string;
   readonly settings: Record<string, string>;
   readonly summary: Summary;
   readonly samples: readonly Sample[];
+  /** The sending window (ms), the span of the throughput chart. */
+  readonly windowMs: number;
+  /** Why the run stopped before its duration, if it did. */
+  readonly stoppedEarly?: string;
 }
+
+const OK = '#2e7d32';
+const FAILED = '#c62828';
 
 const W = 900;
 const H = 280;
@@ -77,21 +85,44 @@ export function latencyOverTime(samples: readonly Sample[]): string {
     `${axes(xMax, yMax, 'time since start (s, when sent or due)', 'latency (ms)')}${dots.join('')}</svg>`;
 }
 
-export function latencyHistogram(samples: readonly Sample[], bins = 40): string {
-  const values = samples.filter((s) => s.status !== 0).map((s) => s.latencyMs);
-  const xMax = niceMax(Math.max(1, ...values));
-  const counts = new Array<number>(bins).fill(0);
-  for (const v of values) counts[Math.min(bins - 1, Math.floor((v / xMax) * bins))]! += 1;
-  const yMax = countMax(Math.max(1, ...counts));
+/** Stacked bars: 2xx at the bottom, everything else (non-2xx, transport errors) above it. */
+function stackedBars(pairs: readonly { ok: number; failed: number }[], yMax: number): string {
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
-  const bars = counts.map((c, i) => {
-    const h = (plotH * c) / yMax;
-    const x = PAD.left + (plotW * i) / bins;
-    return `<rect x="${x.toFixed(1)}" y="${(PAD.top + plotH - h).toFixed(1)}" width="${(plotW / bins - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="#1565c0"/>`;
-  });
+  const width = plotW / Math.max(1, pairs.length);
+  return pairs.map((p, i) => {
+    const x = (PAD.left + width * i).toFixed(1);
+    const w = Math.max(0.5, width - 1).toFixed(1);
+    const okH = (plotH * p.ok) / yMax;
+    const failedH = (plotH * p.failed) / yMax;
+    const bottom = PAD.top + plotH;
+    return (p.ok ? `<rect class="ok" x="${x}" y="${(bottom - okH).toFixed(1)}" width="${w}" height="${okH.toFixed(1)}" fill="${OK}"/>` : '') +
+      (p.failed ? `<rect class="failed" x="${x}" y="${(bottom - okH - failedH).toFixed(1)}" width="${w}" height="${failedH.toFixed(1)}" fill="${FAILED}"/>` : '');
+  }).join('');
+}
+
+/** Latency of the answered requests in `bins` equal bins, 2xx and the other statuses apart. */
+export function latencyHistogram(samples: readonly Sample[], bins = 40): string {
+  const answered = samples.filter((s) => s.status !== 0);
+  const xMax = niceMax(Math.max(1, ...answered.map((s) => s.latencyMs)));
+  const counts = Array.from({ length: bins }, () => ({ ok: 0, failed: 0 }));
+  for (const s of answered) {
+    const bin = counts[Math.min(bins - 1, Math.floor((s.latencyMs / xMax) * bins))]!;
+    if (s.status >= 200 && s.status < 300) bin.ok++;
+    else bin.failed++;
+  }
+  const yMax = countMax(Math.max(1, ...counts.map((c) => c.ok + c.failed)));
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="latency histogram">` +
-    `${axes(xMax, yMax, 'latency (ms)', 'requests')}${bars.join('')}</svg>`;
+    `${axes(xMax, yMax, 'latency (ms)', 'requests')}${stackedBars(counts, yMax)}</svg>`;
+}
+
+/** Answers per second of arrival, 2xx and the rest (non-2xx and transport errors) stacked. */
+export function throughputOverTime(samples: readonly Sample[], windowMs: number): string {
+  const timeline = throughputTimeline(samples, windowMs);
+  const xMax = timeline.length;
+  const yMax = countMax(Math.max(1, ...timeline.map((p) => p.ok + p.failed)));
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="throughput over time">` +
+    `${axes(xMax, yMax, 'time since start (s, when answered)', 'answers per second')}${stackedBars(timeline, yMax)}</svg>`;
 }
 
 function table(rows: [string, string][]): string {
@@ -105,11 +136,12 @@ export function renderReport(input: ReportInput): string {
     ['requests', String(s.requests)],
     ['throughput (answers/s)', s.throughput.toFixed(2)],
     ['2xx/s', s.okThroughput.toFixed(2)],
-    ['latency p50 / p90 / p99 / max (all answers)', [s.latency.p50, s.latency.p90, s.latency.p99, s.latency.max].map(ms).join(' / ')],
-    ['latency p50 / p90 / p99 / max (2xx only)', [s.okLatency.p50, s.okLatency.p90, s.okLatency.p99, s.okLatency.max].map(ms).join(' / ')],
+    ['latency p50 / p90 / p95 / p99 / p99.9 / max (all answers)', [s.latency.p50, s.latency.p90, s.latency.p95, s.latency.p99, s.latency.p999, s.latency.max].map(ms).join(' / ')],
+    ['latency p50 / p90 / p95 / p99 / p99.9 / max (2xx only)', [s.okLatency.p50, s.okLatency.p90, s.okLatency.p95, s.okLatency.p99, s.okLatency.p999, s.okLatency.max].map(ms).join(' / ')],
     ['status codes', Object.entries(s.statuses).map(([k, v]) => `${k}: ${v}`).join(', ') || '-'],
     ['errors', Object.entries(s.errors).map(([k, v]) => `${k}: ${v}`).join(', ') || '-'],
     ['error rate', `${(s.errorRate * 100).toFixed(2)} %`],
+    ...(input.stoppedEarly ? [['stopped early', input.stoppedEarly] as [string, string]] : []),
   ];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}</title>
@@ -125,7 +157,11 @@ th{background:#f5f5f5;font-weight:600}svg{width:100%;height:auto;font-size:11px;
 <h2>Latency over time</h2>
 <p class="legend"><span><i style="background:#2e7d32"></i>2xx</span><span><i style="background:#ef6c00"></i>503</span><span><i style="background:#c62828"></i>other status</span><span><i style="background:#7b1fa2"></i>transport error</span></p>
 ${latencyOverTime(input.samples)}
+<h2>Throughput over time</h2>
+<p class="legend"><span><i style="background:${OK}"></i>2xx</span><span><i style="background:${FAILED}"></i>other status or transport error</span></p>
+${throughputOverTime(input.samples, input.windowMs)}
 <h2>Latency histogram (answered requests)</h2>
+<p class="legend"><span><i style="background:${OK}"></i>2xx</span><span><i style="background:${FAILED}"></i>other status</span></p>
 ${latencyHistogram(input.samples)}
 </body></html>
 `;

@@ -25,6 +25,8 @@ export interface LoadTarget {
 
 export interface RunHooks {
   onSample?(sample: Sample): void;
+  /** Stops sending when aborted (answers already on their way are still awaited and recorded). */
+  readonly signal?: AbortSignal;
 }
 
 export interface ClosedLoopOptions extends LoadTarget, RunHooks {
@@ -44,7 +46,7 @@ export interface OpenLoopOptions extends LoadTarget, RunHooks {
 
 export interface RunResult {
   readonly samples: Sample[];
-  /** Length of the sending window in ms (throughput counts answers within it). */
+  /** Length of the sending window in ms (throughput counts answers within it); shorter than asked when stopped. */
   readonly durationMs: number;
 }
 
@@ -96,7 +98,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<RunResu
   const t0 = performance.now();
   const end = t0 + options.durationMs;
   const client = async (): Promise<void> => {
-    while (performance.now() < end) {
+    while (performance.now() < end && !options.signal?.aborted) {
       const started = performance.now();
       const answer = await sender.send();
       const sample: Sample = {
@@ -107,13 +109,13 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<RunResu
       options.onSample?.(sample);
       if (options.honourRetryAfter && answer.status === 503 && answer.retryAfterS !== undefined) {
         const wait = Math.min(answer.retryAfterS * 1000, end - performance.now());
-        if (wait > 0) await sleep(wait);
+        if (wait > 0) await sleep(wait, undefined, { signal: options.signal }).catch(() => undefined);
       }
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, client));
   await sender.pool.close();
-  return { samples, durationMs: options.durationMs };
+  return { samples, durationMs: options.signal?.aborted ? Math.max(1, Math.min(options.durationMs, performance.now() - t0)) : options.durationMs };
 }
 
 export async function runOpenLoop(options: OpenLoopOptions): Promise<RunResult> {
@@ -128,10 +130,15 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<RunResult> 
     samples.push(sample);
     options.onSample?.(sample);
   };
+  let stoppedAt: number | undefined;
   for (let i = 0; i < total; i++) {
     const due = i * interval;
     const wait = t0 + due - performance.now();
-    if (wait > 1) await sleep(wait);
+    if (wait > 1) await sleep(wait, undefined, { signal: options.signal }).catch(() => undefined);
+    if (options.signal?.aborted) {
+      stoppedAt = performance.now() - t0;
+      break;
+    }
     if (inFlight.size >= maxOutstanding) {
       record({ start: due, latencyMs: 0, status: 0, error: 'client_saturated' });
       continue;
@@ -148,5 +155,5 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<RunResult> 
   }
   await Promise.all(inFlight);
   await sender.pool.close();
-  return { samples, durationMs: options.durationMs };
+  return { samples, durationMs: stoppedAt !== undefined ? Math.max(1, Math.min(options.durationMs, stoppedAt)) : options.durationMs };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarise, type Sample } from './stats.js';
+import { summarise, throughputTimeline, type Sample } from './stats.js';
 
 const ok = (start: number, latencyMs: number): Sample => ({ start, latencyMs, status: 200 });
 
@@ -31,5 +31,25 @@ describe('summarise', () => {
   it('refuses a ramp that leaves no window', () => {
     expect(() => summarise(samples, 4000, 4000)).toThrow(RangeError);
     expect(() => summarise(samples, 4000, -1)).toThrow(RangeError);
+  });
+});
+
+describe('percentiles and throughput over time', () => {
+  it('p95 and p99.9 by nearest rank', () => {
+    const latencies = Array.from({ length: 1000 }, (_, i) => ({ start: 0, latencyMs: i + 1, status: 200 }));
+    const s = summarise(latencies, 1000);
+    expect(s.latency.p95).toBe(950);
+    expect(s.latency.p999).toBe(999);
+    expect(s.latency.max).toBe(1000);
+  });
+
+  it('counts answers per second of arrival, 2xx apart from the rest, with empty seconds as zeros', () => {
+    const timeline = throughputTimeline([
+      ok(0, 100), ok(200, 500), { start: 300, latencyMs: 100, status: 503 }, { start: 2100, latencyMs: 0, status: 0, error: 'ECONNRESET' },
+      ok(2500, 1000), // answered at 3.5 s, after a 3 s window: the timeline runs on to it
+    ], 3000);
+    expect(timeline).toEqual([
+      { second: 0, ok: 2, failed: 1 }, { second: 1, ok: 0, failed: 0 }, { second: 2, ok: 0, failed: 1 }, { second: 3, ok: 1, failed: 0 },
+    ]);
   });
 });

@@ -13,6 +13,7 @@ export interface Percentiles {
   readonly p90: number;
   readonly p95: number;
   readonly p99: number;
+  readonly p999: number;
   readonly max: number;
 }
 
@@ -37,7 +38,8 @@ export interface Summary {
 /** Nearest-rank percentile of an ascending array (NaN when empty). */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  // Rounded first: 99.9 % of 1000 is 999.0000000000001 in floating point, and rank 999, not 1000.
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(Number(((p / 100) * sorted.length).toFixed(9)))));
   return sorted[rank - 1]!;
 }
 
@@ -45,7 +47,7 @@ export function percentilesOf(values: readonly number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
   return {
     p50: percentile(sorted, 50), p90: percentile(sorted, 90), p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
+    p99: percentile(sorted, 99), p999: percentile(sorted, 99.9), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
   };
 }
 
@@ -92,4 +94,29 @@ export function summarise(samples: readonly Sample[], windowMs: number, fromMs =
     errors,
     errorRate: samples.length ? (samples.length - ok.length) / samples.length : 0,
   };
+}
+
+/** Answers in one second of the run, by outcome. */
+export interface TimelinePoint {
+  /** Whole seconds since the start: this point counts answers that arrived in [second, second + 1). */
+  readonly second: number;
+  readonly ok: number;
+  /** Non-2xx answers and transport errors. */
+  readonly failed: number;
+}
+
+/**
+ * Throughput over time: answers per second of arrival (start + latency), from 0 to the last
+ * second that had an answer or the window's end, whichever is later; empty seconds are zeros.
+ */
+export function throughputTimeline(samples: readonly Sample[], windowMs: number): TimelinePoint[] {
+  const last = Math.max(Math.ceil(windowMs / 1000), ...samples.map((s) => Math.floor((s.start + s.latencyMs) / 1000) + 1));
+  const ok = new Array<number>(last).fill(0);
+  const failed = new Array<number>(last).fill(0);
+  for (const s of samples) {
+    const second = Math.max(0, Math.floor((s.start + s.latencyMs) / 1000));
+    if (s.status >= 200 && s.status < 300) ok[second]! += 1;
+    else failed[second]! += 1;
+  }
+  return ok.map((n, second) => ({ second, ok: n, failed: failed[second]! }));
 }
