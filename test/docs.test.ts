@@ -19,12 +19,6 @@ const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
 const README_MAX_BYTES = 12 * 1024;
 
 /**
- * Links allowed to point at files that do not exist yet: written by the container work
- * (deployment) and the load-test work. Remove an entry once its file is in the repository.
- */
-const PENDING_LINK_TARGETS: readonly string[] = ['docs/deployment.md', 'docs/load-testing.md'];
-
-/**
  * Plausible arguments for the factories of the catalogue that need some. A factory missing here
  * is called with none; if that throws, the test says which one to add.
  */
@@ -200,7 +194,7 @@ describe('links in README.md and docs/', () => {
         if (inRepo.startsWith('../') || inRepo === '..') {
           broken.push(`${file}: ${link} (outside the repository)`);
         } else if (!existsSync(target)) {
-          if (!PENDING_LINK_TARGETS.includes(inRepo)) broken.push(`${file}: ${link} (no such file)`);
+          broken.push(`${file}: ${link} (no such file)`);
         } else if (fragment !== undefined && target.endsWith('.md') && !anchors(readFileSync(target, 'utf8')).has(fragment)) {
           broken.push(`${file}: ${link} (no such heading)`);
         }
