@@ -62,9 +62,9 @@ export const errors = {
     new AppError('template_not_found', 404, 'Template not found', 'No template has this id; GET /v1/templates lists them.'),
   noFaceDetected: (detail = 'No face was found in the photo: send one where a face is seen from the front, well lit and not tiny.') =>
     new AppError('no_face_detected', 422, 'No face detected', detail),
-  faceTooSmall: (minPixels: number) =>
+  faceTooSmall: (minPixels: number, where = 'the uploaded photo') =>
     new AppError('face_too_small', 422, 'Face too small',
-      `The face is narrower than ${minPixels} pixels in the uploaded photo; send a closer or larger photo.`),
+      `The face is narrower than ${minPixels} pixels in ${where}; send a closer or larger photo.`),
   methodNotAllowed: (allowed: readonly string[]) =>
     new AppError('method_not_allowed', 405, 'Method not allowed', `Allowed: ${allowed.join(', ')}.`,
       { Allow: allowed.join(', ') }),

@@ -17,6 +17,7 @@ import { observeRequests } from './observe.js';
 import { problemHandler } from './problem.js';
 import { docsRoutes } from './routes/docs.js';
 import { effectsRoutes } from './routes/effects.js';
+import { mergeRoutes } from './routes/merge.js';
 import { healthRoutes } from './routes/health.js';
 import { landmarksRoutes } from './routes/landmarks.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps): Express {
   };
   app.use(landmarksRoutes(config, spine, guard, deps.stageObserver));
   app.use(effectsRoutes(config, spine, guard, deps.stageObserver));
+  app.use(mergeRoutes(config, spine, guard, deps.stageObserver));
 
   app.use((_req, _res, next) => next(errors.notFound()));
   app.use(problemHandler(deps.onUnexpectedError));

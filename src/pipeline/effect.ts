@@ -9,7 +9,7 @@ import { decode } from './steps/decode.js';
 import { detect, type FaceDetector } from './steps/detect.js';
 import { encode } from './steps/encode.js';
 import { chooseFaces, type FaceChoice } from './steps/select-faces.js';
-import type { TemplateRegistry } from './templates/registry.js';
+import type { TemplateArt } from './templates/registry.js';
 
 /** POST /v1/effects/{id}, step by step: each step is one file in steps/. */
 export const EFFECT_STEPS = [decode, detect, chooseFaces, composite, encode] as const;
@@ -29,7 +29,7 @@ export interface EffectDeps {
   readonly detectMaxSide: number;
   readonly detector: FaceDetector;
   readonly minFacePx: number;
-  readonly templates: TemplateRegistry;
+  readonly templates: TemplateArt;
   readonly observer?: StageObserver;
 }
 
@@ -45,7 +45,7 @@ export interface EffectContext extends ImageContext {
   readonly template: Template;
   readonly params: EffectParams;
   readonly minFacePx: number;
-  readonly templates: TemplateRegistry;
+  readonly templates: TemplateArt;
   /** composite: the picture. */
   output?: Raster;
   /** encode: the answer's bytes. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { errors } from '../../errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../imaging/encode.js';
 import type { EffectParams } from '../../pipeline/effect.js';
+import type { MergeParams } from '../../pipeline/merge.js';
 import { onTheWire } from '../openapi/wire.js';
 
 /**
@@ -43,7 +44,13 @@ export function effectFieldsSchema(limits: { readonly maxSize: number }) {
 
 export type EffectFields = z.infer<ReturnType<typeof effectFieldsSchema>>;
 
-const FIELD_NAMES = ['format', 'quality', 'strength', 'face', 'maxSize'];
+/** POST /v1/merge: the effect's fields, and which face of the caller's portrait to replace. */
+export function mergeFieldsSchema(limits: { readonly maxSize: number }) {
+  return effectFieldsSchema(limits).extend({
+    templateFace: intString(0, MAX_FACE_INDEX).optional()
+      .describe('Which face of the template portrait to replace (0 = largest); default: every face, up to 4.'),
+  }).strict();
+}
 
 /** Output format from an Accept header: the supported image type with the highest q; else jpeg. */
 export function formatFromAccept(accept: string | undefined): OutputFormat {
@@ -62,24 +69,40 @@ export function formatFromAccept(accept: string | undefined): OutputFormat {
   return 'jpeg';
 }
 
-/** Validates the form fields; a bad one becomes 400 invalid_parameter naming it. */
-export function parseEffectFields(
-  body: unknown, accept: string | undefined, limits: { readonly maxSize: number; readonly defaultSize: number },
-): EffectParams {
-  const parsed = effectFieldsSchema(limits).safeParse(body ?? {});
+/**
+ * Validates form fields against `schema`; a bad one becomes 400 invalid_parameter naming it, an
+ * unknown one 400 invalid_parameter listing the known fields (never the unknown name).
+ */
+function parseForm<S extends z.ZodObject>(schema: S, body: unknown, files: readonly string[]): z.infer<S> {
+  const parsed = schema.safeParse(body ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    if (issue.code === 'unrecognized_keys') {
-      throw errors.unknownField(['image', ...FIELD_NAMES]);
-    }
+    if (issue.code === 'unrecognized_keys') throw errors.unknownField([...files, ...Object.keys(schema.shape)]);
     throw errors.invalidParameter(String(issue.path[0] ?? '(form)'), issue.message);
   }
-  const f = parsed.data;
+  return parsed.data;
+}
+
+/** The effect's parameters with their defaults filled in. */
+function effectParams(f: EffectFields, accept: string | undefined, defaultSize: number): EffectParams {
   return {
     format: f.format ?? formatFromAccept(accept),
     quality: f.quality ?? DEFAULT_QUALITY,
     strength: f.strength ?? DEFAULT_STRENGTH,
     face: f.face ?? 'all',
-    maxSize: f.maxSize ?? limits.defaultSize,
+    maxSize: f.maxSize ?? defaultSize,
   };
+}
+
+export function parseEffectFields(
+  body: unknown, accept: string | undefined, limits: { readonly maxSize: number; readonly defaultSize: number },
+): EffectParams {
+  return effectParams(parseForm(effectFieldsSchema(limits), body, ['image']), accept, limits.defaultSize);
+}
+
+export function parseMergeFields(
+  body: unknown, accept: string | undefined, limits: { readonly maxSize: number; readonly defaultSize: number },
+): MergeParams {
+  const fields = parseForm(mergeFieldsSchema(limits), body, ['image', 'template']);
+  return { ...effectParams(fields, accept, limits.defaultSize), templateFace: fields.templateFace };
 }

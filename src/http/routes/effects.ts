@@ -1,7 +1,6 @@
 import { Router, type Request } from 'express';
 import type { Config } from '../../config.js';
 import { errors } from '../../errors.js';
-import { MIME_TYPES } from '../../imaging/encode.js';
 import { runEffect } from '../../pipeline/effect.js';
 import type { StageObserver } from '../../pipeline/run.js';
 import type { Template } from '../../pipeline/templates/registry.js';
@@ -9,8 +8,7 @@ import { imageRequest, type SpineDeps } from '../../request/image-request.js';
 import type { Guard } from '../guard.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { parseEffectFields } from './effects-schema.js';
-
-const STAGES = ['decode', 'detect', 'composite', 'encode'] as const;
+import { writePicture } from './picture.js';
 
 /** POST /v1/effects/{templateId}: one photo in, the face(s) composited into the template out. */
 export function effectsRoutes(config: Config, spine: SpineDeps, guard: Guard, observer?: StageObserver): Router {
@@ -35,16 +33,7 @@ export function effectsRoutes(config: Config, spine: SpineDeps, guard: Guard, ob
         templates: spine.state.templates!,
         observer,
       }, scope),
-      write: (res, result, scope) => {
-        res.status(200).set({
-          'Content-Type': MIME_TYPES[result.format],
-          'Content-Length': String(result.image.length),
-          'X-Faces-Used': String(result.facesUsed),
-          'Server-Timing': STAGES.map((s) => `${s};dur=${(scope.timings[s] ?? 0).toFixed(1)}`).join(', '),
-          Vary: 'Accept',
-        });
-        res.end(result.image);
-      },
+      write: writePicture,
     }))
     .all(methodNotAllowed(['POST']));
   return router;

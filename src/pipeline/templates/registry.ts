@@ -11,9 +11,8 @@ import type { LoadedDefinition } from './load.js';
  * output size (scaled art) lives in one cache bounded by bytes (TEMPLATE_CACHE_MB), so a client
  * cycling through `maxSize` values cannot grow the process.
  */
-export interface TemplateRegistry {
-  list(): readonly Template[];
-  get(id: string): Template | undefined;
+/** What compositing reads of a template's art: the registry's caches, or a request's own portrait. */
+export interface TemplateArt {
   /** The template's art scaled so that its long edge is `longEdge` (cached, bounded). */
   artAt(template: Template, longEdge: number): Promise<Raster>;
   /**
@@ -21,6 +20,11 @@ export interface TemplateRegistry {
    * made once and kept in the same bounded cache as the scaled art.
    */
   derived<T>(template: Template, key: string, make: () => Sized<T>): Promise<T>;
+}
+
+export interface TemplateRegistry extends TemplateArt {
+  list(): readonly Template[];
+  get(id: string): Template | undefined;
   /** Bytes the size cache holds now. */
   cachedBytes(): number;
 }
