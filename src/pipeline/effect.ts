@@ -17,6 +17,8 @@ export interface EffectParams {
   readonly quality: number;
   /** 0–100: share of the user's face in a face swap. */
   readonly strength: number;
+  /** 0–100: how far a face swap moves the template's face geometry towards the user's. */
+  readonly shape: number;
   readonly face: FaceChoice;
   /** Long edge of the output. */
   readonly maxSize: number;
@@ -27,6 +29,8 @@ export interface EffectDeps {
   readonly detectMaxSide: number;
   readonly detector: FaceDetector;
   readonly minFacePx: number;
+  /** Face swap: a face turned further than this (degrees of yaw) is refused. */
+  readonly swapMaxYawDegrees: number;
   readonly templates: TemplateRegistry;
   readonly observer?: StageObserver;
 }
@@ -103,7 +107,8 @@ export async function runEffect(
         const out: Raster = { data: c.ledger.track(new Uint8Array(art.width * art.height * 3)), width: art.width, height: art.height, channels: 3 };
         const scale = art.width / template.width;
         if (template.kind === 'face-in-hole') compositeFaceInHole(out, source, template, art, scale, c.faces);
-        else compositeFaceSwap(out, source, template, art, scale, c.faces, params.strength / 100);
+        else compositeFaceSwap(out, source, template, art, scale, c.faces,
+          { strength: params.strength / 100, shape: params.shape / 100, maxYawDegrees: deps.swapMaxYawDegrees });
         c.output = out;
       },
     },

@@ -10,6 +10,7 @@ import type { EffectParams } from '../../pipeline/effect.js';
  */
 export const DEFAULT_QUALITY = 85;
 export const DEFAULT_STRENGTH = 85;
+export const DEFAULT_SHAPE = 70;
 
 const intString = (min: number, max: number) => {
   const expected = `an integer from ${min} to ${max}`;
@@ -24,6 +25,8 @@ export function effectFieldsSchema(limits: { readonly maxSize: number }) {
     quality: intString(1, 100).optional().describe(`Encoder quality (default ${DEFAULT_QUALITY}).`),
     strength: intString(0, 100).optional()
       .describe(`Face swap: how much of the user's face replaces the template's (default ${DEFAULT_STRENGTH}).`),
+    shape: intString(0, 100).optional()
+      .describe(`Face swap: how far the template's face shape moves towards the user's, before the texture is placed (default ${DEFAULT_SHAPE}).`),
     face: z.string({ error: 'largest, all, or a face index (0 = largest)' }).trim()
       .regex(/^(largest|all|\d{1,3})$/, 'largest, all, or a face index (0 = largest)')
       .transform((v) => (v === 'largest' || v === 'all' ? v : Number(v))).optional()
@@ -34,7 +37,7 @@ export function effectFieldsSchema(limits: { readonly maxSize: number }) {
 
 export type EffectFields = z.infer<ReturnType<typeof effectFieldsSchema>>;
 
-const FIELD_NAMES = ['format', 'quality', 'strength', 'face', 'maxSize'];
+const FIELD_NAMES = ['format', 'quality', 'strength', 'shape', 'face', 'maxSize'];
 
 /** Output format from an Accept header: the supported image type with the highest q; else jpeg. */
 export function formatFromAccept(accept: string | undefined): OutputFormat {
@@ -69,6 +72,7 @@ export function parseEffectFields(
     format: f.format ?? formatFromAccept(accept),
     quality: f.quality ?? DEFAULT_QUALITY,
     strength: f.strength ?? DEFAULT_STRENGTH,
+    shape: f.shape ?? DEFAULT_SHAPE,
     face: f.face ?? 'all',
     maxSize: f.maxSize ?? limits.defaultSize,
   };

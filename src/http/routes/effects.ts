@@ -31,6 +31,7 @@ export function effectsRoutes(
         detectMaxSide: config.detectMaxSide,
         detector: state.detector!,
         minFacePx: config.effectMinFacePx,
+        swapMaxYawDegrees: config.swapMaxYawDegrees,
         templates: state.templates!,
         observer: stageObserver,
       }, ctx);

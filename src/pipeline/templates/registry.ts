@@ -56,7 +56,12 @@ export interface FaceInHoleTemplate extends Common {
   readonly tone: { readonly rgb: readonly [number, number, number]; readonly amount: number };
   readonly forehead: number;
 }
-export interface FaceSwapTemplate extends Common { readonly kind: 'face-swap'; readonly art: Pixels; readonly feather: number }
+export interface FaceSwapTemplate extends Common {
+  readonly kind: 'face-swap';
+  readonly art: Pixels;
+  readonly feather: number;
+  readonly blend: 'poisson' | 'feather';
+}
 
 export type Template = OverlayTemplate | FaceInHoleTemplate | FaceSwapTemplate;
 
@@ -128,7 +133,7 @@ async function prepareOne(loaded: LoadedDefinition, options: PrepareOptions): Pr
     if (!face) throw new TemplateError(file, `slots.${i}.face`, `the portrait has ${faces.length} face(s); index ${slot.face} does not exist`);
     return { anchors: faceAnchors(face.landmarks), landmarks: face.landmarks, triangles: delaunay(face.landmarks) };
   });
-  return { ...common, kind: 'face-swap', art, slots, feather: d.feather, width: art.width, height: art.height,
+  return { ...common, kind: 'face-swap', art, slots, feather: d.feather, blend: d.blend, width: art.width, height: art.height,
     preview: await previewOf(art, '#000000') };
 }
 

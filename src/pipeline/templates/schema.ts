@@ -65,8 +65,10 @@ export const faceSwapSchema = z.object({
   }).strict(),
   /** Which faces of the portrait receive a face: indices into its faces sorted by size. */
   slots: z.array(z.object({ face: z.number().int().min(0).max(9) }).strict()).min(1).max(4),
-  /** Feather width as a fraction of the slot's eye distance. */
+  /** Feather width as a fraction of the slot's eye distance (feather blend; the Poisson blend insets its boundary by half of it). */
   feather: z.number().min(0.02).max(1).default(0.25),
+  /** poisson: gradient-domain blend (default); feather: Lab colour transfer and a feathered edge. */
+  blend: z.enum(['poisson', 'feather']).default('poisson'),
 }).strict();
 
 export const templateSchema = z.discriminatedUnion('kind', [overlaySchema, faceInHoleSchema, faceSwapSchema]);
