@@ -65,7 +65,8 @@ async function users() {
   return list;
 }
 
-const svc = await startLocal();
+// BENCH_SWAP_TEMPLATES: another templates folder (e.g. copies with "blend": "feather", to compare).
+const svc = await startLocal(process.env.BENCH_SWAP_TEMPLATES ? { TEMPLATES_DIR: process.env.BENCH_SWAP_TEMPLATES } : {});
 try {
   const registry = svc.service.state.templates;
   const templates = registry.list().filter((t) => t.kind === 'face-swap');

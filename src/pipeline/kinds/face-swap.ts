@@ -46,7 +46,7 @@ export function compositeFaceSwap(
     if (Math.abs(yaw) > options.maxYawDegrees) throw errors.facePoseUnsupported(options.maxYawDegrees);
     const templatePoints = extend(slot.landmarks!.map(([x, y]) => [x * scale, y * scale] as const));
     const templateYaw = yawDegrees(templatePoints);
-    const mirror = !process.env.SWAP_NO_MIRROR && yaw * templateYaw < 0 && Math.min(Math.abs(yaw), Math.abs(templateYaw)) > MIRROR_MIN_YAW;
+    const mirror = yaw * templateYaw < 0 && Math.min(Math.abs(yaw), Math.abs(templateYaw)) > MIRROR_MIN_YAW;
     const user = extend(face.landmarks);
     const from = mirror ? mirrored(user) : user;
     return { templatePoints, from, dst: destination(templatePoints, from, options.shape, mirror), mirror };
