@@ -57,6 +57,7 @@ interface Level {
 }
 
 const COARSEST_UNKNOWNS = 64;
+let zeros = new Float32Array(0);
 
 export function solvePoisson(problem: PoissonProblem, options: PoissonOptions = {}): PoissonReport {
   const { width, height, channels: C, mask, values, rhs } = problem;
@@ -71,8 +72,15 @@ export function solvePoisson(problem: PoissonProblem, options: PoissonOptions = 
   // Level 0 solves 4x_p − Σx_n = g_p with the fixed values left in x (so the same sweep serves
   // every level); coarser levels solve for the correction, zero outside their masks.
   const levels: Level[] = [];
-  const g0 = new Float32Array(values.length);
-  if (rhs) for (let i = 0; i < g0.length; i++) g0[i] = -rhs[i]!;
+  // Without a right-hand side level 0's g is all zeros and only read: share one zero array.
+  let g0: Float32Array;
+  if (rhs) {
+    g0 = new Float32Array(values.length);
+    for (let i = 0; i < g0.length; i++) g0[i] = -rhs[i]!;
+  } else {
+    if (zeros.length < values.length) zeros = new Float32Array(values.length);
+    g0 = zeros.subarray(0, values.length);
+  }
   levels.push(makeLevel(width, height, mask, C, values, g0));
   while (levels.length < (options.maxLevels ?? 32) && levels.at(-1)!.red.length + levels.at(-1)!.black.length > COARSEST_UNKNOWNS) {
     const fine = levels.at(-1)!;
@@ -94,7 +102,7 @@ export function solvePoisson(problem: PoissonProblem, options: PoissonOptions = 
     // Scratch arrays hold differences of the images being blended (a person's face): zero them.
     for (const [k, level] of levels.entries()) {
       if (k > 0) level.x.fill(0);
-      level.g.fill(0);
+      if (level.g !== g0 || rhs) level.g.fill(0);
       level.r.fill(0);
     }
   }

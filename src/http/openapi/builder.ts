@@ -66,7 +66,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   408: 'The body was not received in time (request_timeout).',
   413: 'Upload or image too large (payload_too_large, image_too_large).',
   415: 'Not multipart, or not a supported image (not_multipart, unsupported_media_type).',
-  422: 'The image could not be decoded, or holds no usable face (image_decode_failed, no_face_detected, face_too_small).',
+  422: 'The image could not be decoded, or holds no usable face (image_decode_failed, no_face_detected, face_too_small, face_pose_unsupported).',
   431: 'Request headers too large (headers_too_large).',
   429: 'Rate limit or daily quota reached (rate_limited, quota_exceeded); see Retry-After.',
   500: 'Unexpected failure (internal_error).',

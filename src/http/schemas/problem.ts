@@ -6,7 +6,7 @@ export const PROBLEM_CODES = [
   'payload_too_large', 'unsupported_media_type', 'image_decode_failed', 'image_too_large', 'not_found',
   'method_not_allowed', 'request_timeout', 'overloaded', 'timeout', 'not_ready', 'internal_error',
   'missing_credentials', 'invalid_credentials', 'forbidden', 'rate_limited', 'quota_exceeded', 'shutting_down',
-  'headers_too_large', 'template_not_found', 'no_face_detected', 'face_too_small',
+  'headers_too_large', 'template_not_found', 'no_face_detected', 'face_too_small', 'face_pose_unsupported',
 ] as const;
 
 /** RFC 9457 problem details, as src/http/problem.ts sends them. */

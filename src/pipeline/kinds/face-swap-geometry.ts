@@ -77,7 +77,7 @@ export function outerRing(points: readonly Vec[]): Vec[] {
  */
 export function warpTriangle(
   source: Raster, from: readonly [Vec, Vec, Vec], to: readonly [Vec, Vec, Vec], region: Region,
-  warped: Float32Array | null, covered: Uint8Array | null, into?: Raster,
+  warped: Float32Array | null, covered: Uint8Array | null, into?: Raster, skip?: RowSpans,
 ): void {
   const map = triangleAffine(to, from);
   if (!map) return;
@@ -101,13 +101,17 @@ export function warpTriangle(
     }
     const left = Math.max(minX, Math.ceil(lo - 0.01));
     const right = Math.min(maxX, Math.floor(hi + 0.01));
+    // Pixels in `skip`'s span of this row are left alone (the caller overwrites them anyway).
+    const skipFrom = skip ? skip.from[y - skip.y] ?? Infinity : Infinity;
+    const skipTo = skip ? skip.to[y - skip.y] ?? -Infinity : -Infinity;
     for (let x = left; x <= right; x++) {
+      if (x >= skipFrom && x <= skipTo) { x = Math.floor(skipTo); continue; }
       const sx = map.a * x + map.b * y + map.c;
       const sy = map.d * x + map.e * y + map.f;
       // Bilinear sample, as sample() in raster.ts (inlined: this is the hot loop).
       if (sx < -0.5 || sy < -0.5 || sx > sw - 0.5 || sy > sh - 0.5) continue;
       const fx = Math.min(Math.max(sx, 0), sw - 1); const fy = Math.min(Math.max(sy, 0), sh - 1);
-      const ix0 = Math.floor(fx); const iy0 = Math.floor(fy);
+      const ix0 = fx | 0; const iy0 = fy | 0;
       const ix1 = Math.min(ix0 + 1, sw - 1); const iy1 = Math.min(iy0 + 1, sh - 1);
       const tx = fx - ix0; const ty = fy - iy0;
       const i00 = (iy0 * sw + ix0) * ch; const i10 = (iy0 * sw + ix1) * ch;
@@ -125,9 +129,34 @@ export function warpTriangle(
         for (let c = 0; c < 3; c++) {
           const upper = sd[i00 + c]! + (sd[i10 + c]! - sd[i00 + c]!) * tx;
           const lower = sd[i01 + c]! + (sd[i11 + c]! - sd[i01 + c]!) * tx;
-          into!.data[o + c] = Math.round(upper + (lower - upper) * ty);
+          into!.data[o + c] = (upper + (lower - upper) * ty + 0.5) | 0;
         }
       }
     }
   }
+}
+
+/** Per image row from `y`, the x span [from, to] inside a convex polygon (Infinity/−Infinity where none). */
+export interface RowSpans { readonly y: number; readonly from: Float64Array; readonly to: Float64Array }
+
+export function convexRowSpans(polygon: readonly Vec[]): RowSpans {
+  let y0 = Infinity; let y1 = -Infinity;
+  for (const [, y] of polygon) { y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
+  const top = Math.ceil(y0); const rows = Math.max(0, Math.floor(y1) - top + 1);
+  const from = new Float64Array(rows).fill(Infinity); const to = new Float64Array(rows).fill(-Infinity);
+  for (let k = 0; k < polygon.length; k++) {
+    const [ax, ay] = polygon[k]!; const [bx, by] = polygon[(k + 1) % polygon.length]!;
+    if (ay === by) continue;
+    const lo = Math.ceil(Math.min(ay, by)); const hi = Math.floor(Math.max(ay, by));
+    for (let y = lo; y <= hi; y++) {
+      const x = ax + ((y - ay) / (by - ay)) * (bx - ax);
+      const r = y - top;
+      if (r < 0 || r >= rows) continue;
+      if (x < from[r]!) from[r] = x;
+      if (x > to[r]!) to[r] = x;
+    }
+  }
+  // Only whole pixels strictly inside.
+  for (let r = 0; r < rows; r++) { from[r] = Math.ceil(from[r]!); to[r] = Math.floor(to[r]!); }
+  return { y: top, from, to };
 }

@@ -6,7 +6,7 @@ import { seamlessClone } from '../../imaging/seamless.js';
 import { delaunay } from '../../imaging/triangulation.js';
 import { errors } from '../../errors.js';
 import { yawDegrees } from './face-pose.js';
-import { destination, EXTENDED, extend, mirrored, outerRing, warpTriangle } from './face-swap-geometry.js';
+import { convexRowSpans, destination, EXTENDED, extend, mirrored, outerRing, warpTriangle, type RowSpans } from './face-swap-geometry.js';
 
 /**
  * Face swap: the template's face geometry is first moved `shape` of the way towards the user's
@@ -52,13 +52,24 @@ export function compositeFaceSwap(
     return { templatePoints, from, dst: destination(templatePoints, from, options.shape, mirror), mirror };
   });
   for (const plan of plans) {
-    if (options.shape > 0) moveTemplate(out, plan.templatePoints, plan.dst);
+    // At full strength the Poisson blend replaces the inside of its boundary outright (it reads the
+    // portrait only along the boundary): the template warp need not fill the pixels well inside.
+    const hull = convexHull(plan.dst);
+    const skip = options.strength >= 1 && template.blend !== 'feather'
+      ? convexRowSpans(inset(hull, cloneInset(template, plan.dst) + CLONE_FACTOR + 4)) : undefined;
+    if (options.shape > 0) moveTemplate(out, plan.templatePoints, plan.dst, skip);
     swapFace(out, source, template, scale, plan.from, plan.dst, options.strength);
   }
 }
 
+/** How far inside the face's hull the Poisson blend's boundary lies (half the feather width). */
+function cloneInset(template: FaceSwapTemplate, dst: readonly Vec[]): number {
+  const { leftEye, rightEye } = faceAnchors(dst);
+  return Math.max(CLONE_FACTOR + 2, 0.5 * template.feather * distance(leftEye, rightEye));
+}
+
 /** Warps the picture in `out` around the face from `was` to `now` (out to a fixed ring). */
-function moveTemplate(out: Raster, was: readonly Vec[], now: readonly Vec[]): void {
+function moveTemplate(out: Raster, was: readonly Vec[], now: readonly Vec[], skip?: RowSpans): void {
   const ring = outerRing(was);
   const meshFrom = [...was, ...ring];
   const meshTo = [...now, ...ring];
@@ -76,7 +87,7 @@ function moveTemplate(out: Raster, was: readonly Vec[], now: readonly Vec[]): vo
     for (const [i, j, k] of delaunay(meshTo)) {
       if (i >= EXTENDED && j >= EXTENDED && k >= EXTENDED) continue; // ring only: nothing moves
       warpTriangle(snapshot, [local(meshFrom[i]!), local(meshFrom[j]!), local(meshFrom[k]!)],
-        [meshTo[i]!, meshTo[j]!, meshTo[k]!], region, null, null, out);
+        [meshTo[i]!, meshTo[j]!, meshTo[k]!], region, null, null, out, skip);
     }
   } finally {
     copy.fill(0);
@@ -111,7 +122,7 @@ function swapFace(
     if (template.blend === 'feather') {
       weight = featherBlend(template, scale, hull, eyes, region, warped, canvas, covered, blended);
     } else {
-      const inside = polygonMask(inset(hull, Math.max(CLONE_FACTOR + 2, 0.5 * template.feather * eyes)), region);
+      const inside = polygonMask(inset(hull, cloneInset(template, dst)), region);
       const edge = CLONE_FACTOR + 2;
       const mask = new Uint8Array(count);
       for (let row = edge; row < region.height - edge; row++) {
