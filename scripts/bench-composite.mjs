@@ -2,8 +2,10 @@
 // npm run bench:composite: composite + encode time per request at 1024 px output, p50/p95 per
 // template kind, read from the service's own Server-Timing header (so detection and upload are
 // excluded). Bounded: BENCH_RUNS requests per template after BENCH_WARMUP warm-up requests.
+import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SAMPLE_DIR, postEffect, startLocal } from './service.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 12);
@@ -16,6 +18,14 @@ function timing(header, name) {
   return m ? Number(m[1]) : Number.NaN;
 }
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+// BENCH_AB_ROOT=<another checkout, built>: A/B instead: this tree's service and that tree's, each
+// in a child process, requests alternating between them (order swapped every round), so that the
+// load other processes put on the machine falls on both alike.
+if (process.env.BENCH_AB_ROOT) {
+  await abRun(process.env.BENCH_AB_ROOT);
+  process.exit(0);
+}
 
 const svc = await startLocal();
 try {
@@ -48,4 +58,48 @@ try {
   if (failures.size > 0) console.log(`not counted (non-200 answers): ${[...failures].map(([s, n]) => `${s}×${n}`).join(' ')}`);
 } finally {
   await svc.close();
+}
+
+async function abRun(otherRoot) {
+  const here = fileURLToPath(new URL('..', import.meta.url));
+  const start = (root) => new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(new URL('bench-ab-child.mjs', import.meta.url)), [root], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const waiting = new Map();
+    let next = 0;
+    child.on('message', (m) => {
+      if (m.ready) resolve({ child, templates: m.templates, send: (msg) => new Promise((r) => { const id = next++; waiting.set(id, r); child.send({ ...msg, id }); }) });
+      else { waiting.get(m.id)?.(m); waiting.delete(m.id); }
+    });
+    child.on('error', reject);
+  });
+  const sides = { A: await start(here), B: await start(otherRoot) };
+  try {
+    const rows = { A: new Map(), B: new Map() };
+    const swapFields = (process.env.BENCH_AB_FIELDS ?? '').split(',').filter(Boolean).map((kv) => kv.split('='));
+    for (const t of sides.A.templates) {
+      for (let i = 0; i < WARMUP + RUNS; i++) {
+        const order = i % 2 ? ['B', 'A'] : ['A', 'B'];
+        for (const side of order) {
+          const fields = { format: FORMAT, maxSize: 1024, ...(t.kind === 'face-swap' && side === 'A' ? Object.fromEntries(swapFields) : {}) };
+          const m = await sides[side].send({ template: t.id, photo: i % photos.length, fields });
+          if (m.status !== 200 || i < WARMUP) continue;
+          const list = rows[side].get(t.kind) ?? [];
+          list.push(timing(m.timing, 'composite') + timing(m.timing, 'encode'));
+          rows[side].set(t.kind, list);
+        }
+      }
+    }
+    console.log(`A/B composite + encode at 1024 px (${FORMAT}), ms, ${RUNS} requests per template after ${WARMUP} warm-up, alternating`);
+    console.log(`A = ${here}${swapFields.length ? ` (face swaps with ${swapFields.map((kv) => kv.join('=')).join(', ')})` : ''}`);
+    console.log(`B = ${otherRoot}`);
+    console.log('kind            n   A p50/p95        B p50/p95        A/B p50');
+    for (const [kind, a] of rows.A) {
+      const b = rows.B.get(kind) ?? [];
+      const sa = [...a].sort((x, y) => x - y); const sb = [...b].sort((x, y) => x - y);
+      const f = (s) => (s.length ? `${pct(s, 50).toFixed(1)}/${pct(s, 95).toFixed(1)}` : '—');
+      console.log(`${kind.padEnd(13)} ${String(a.length).padStart(3)}   ${f(sa).padEnd(14)}   ${f(sb).padEnd(14)}   ${sb.length ? (pct(sa, 50) / pct(sb, 50)).toFixed(2) : '—'}`);
+    }
+  } finally {
+    for (const side of Object.values(sides)) side.child.disconnect();
+  }
 }

@@ -76,6 +76,8 @@ export interface Config {
   readonly effectMaxSize: number;
   /** A face whose box is narrower than this, in pixels of the uploaded photo, is not composited. */
   readonly effectMinFacePx: number;
+  /** Face swap: a user's face turned further than this (degrees of yaw, estimated from its landmarks) gets 422 face_pose_unsupported. */
+  readonly swapMaxYawDegrees: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Partner API keys from API_KEYS (`id:key,id:key`); every key gets every scope and the default limits. */
   readonly apiKeys: readonly ApiKeyEntry[];
@@ -308,6 +310,7 @@ export function loadConfig(env: Env = process.env, containerMemoryLimit: number 
     effectDefaultSize: r.int('EFFECT_DEFAULT_SIZE', 1024, 64, 8192),
     effectMaxSize: r.int('EFFECT_MAX_SIZE', 2048, 64, 8192),
     effectMinFacePx: r.int('EFFECT_MIN_FACE_PX', 40, 8, 4096),
+    swapMaxYawDegrees: r.int('SWAP_MAX_YAW_DEGREES', 45, 5, 90),
     logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     apiKeys: r.apiKeys('API_KEYS'),
     apiKeysFile: r.optional('API_KEYS_FILE'),

@@ -62,6 +62,9 @@ export const errors = {
     new AppError('template_not_found', 404, 'Template not found', 'No template has this id; GET /v1/templates lists them.'),
   noFaceDetected: (detail = 'No face was found in the photo: send one where a face is seen from the front, well lit and not tiny.') =>
     new AppError('no_face_detected', 422, 'No face detected', detail),
+  facePoseUnsupported: (maxYawDegrees: number) =>
+    new AppError('face_pose_unsupported', 422, 'Face pose unsupported',
+      `A face is turned too far to the side for a face swap (more than about ${maxYawDegrees}° of yaw); send a photo facing the camera more.`),
   faceTooSmall: (minPixels: number, where = 'the uploaded photo') =>
     new AppError('face_too_small', 422, 'Face too small',
       `The face is narrower than ${minPixels} pixels in ${where}; send a closer or larger photo.`),

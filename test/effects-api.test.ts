@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
+import type { FaceSwapTemplate } from '../src/pipeline/kinds/index.js';
 import { isZeroed, type Wipeable } from '../src/privacy/wipe-ledger.js';
 import { withJpegComment } from './corpus.js';
 import { readSample } from './samples.js';
@@ -128,6 +129,19 @@ describe('POST /v1/effects/{templateId}', () => {
     expect(diff(half, full)).toBeGreaterThan(0.3);
   });
 
+  it('shape moves the portrait around the face: 0 and 100 differ outside the face, far away they agree', async () => {
+    const photo = await smallSample(1);
+    const get = async (shape: string) => sharp(Buffer.from(await (await effect('portrait-swap', photo, { shape, strength: '0', format: 'png', maxSize: '512' })).arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    const [flat, moved] = await Promise.all([get('0'), get('100')]);
+    const template = svc.service.state.templates!.get('portrait-swap') as FaceSwapTemplate;
+    const scale = flat.info.width / template.width;
+    // strength 0 keeps the portrait's texture: only the geometry differs.
+    const rows = (y0: number, y1: number) => { let s = 0; let n = 0; for (let y = y0; y < y1; y++) for (let i = y * flat.info.width * 3; i < (y + 1) * flat.info.width * 3; i++) { s += Math.abs(flat.data[i]! - moved.data[i]!); n++; } return s / n; };
+    const chin = template.slots[0]!.landmarks![8]![1] * scale;
+    expect(rows(Math.round(chin - 40 * scale), Math.round(chin + 10 * scale))).toBeGreaterThan(1);
+    expect(rows(flat.info.height - 8, flat.info.height)).toBe(0);
+  });
+
   it('never carries the input metadata (GPS EXIF, comment, XMP, ICC) into the output', async () => {
     const tagged = await sharp(readSample(3)).resize(960).withExif({
       IFD0: { Copyright: 'secret-owner', ImageDescription: 'secret-description' },
@@ -189,6 +203,15 @@ describe('POST /v1/effects errors', () => {
     await expectProblem(await effect('knight', wall), 422, 'no_face_detected');
   });
 
+  it('422 face_pose_unsupported for a face swap onto a face turned past SWAP_MAX_YAW_DEGREES', async () => {
+    // sample2's second-largest face looks sharply aside (about 56° of yaw by its landmarks): it
+    // fills duo-swap's second slot. Other kinds take it; a higher limit lets it through.
+    const body = await expectProblem(await effect('duo-swap', await smallSample(2)), 422, 'face_pose_unsupported');
+    expect(body.detail).toMatch(/45°/);
+    expect((await effect('superhero-duo', await smallSample(2))).status).toBe(200);
+    expect((await effect('duo-swap', await smallSample(2), { face: 'largest' })).status).toBe(200);
+  });
+
   it('422 no_face_detected when the face index does not exist', async () => {
     const body = await expectProblem(await effect('aviator-glasses', await smallSample(), { face: '7' }), 422, 'no_face_detected');
     expect(body.detail).toMatch(/Face 7 was asked for but 3 face/);
@@ -199,6 +222,8 @@ describe('POST /v1/effects errors', () => {
     ['quality', '0', /integer from 1 to 100/],
     ['quality', 'high', /integer from 1 to 100/],
     ['strength', '101', /integer from 0 to 100/],
+    ['shape', '-1', /integer from 0 to 100/],
+    ['shape', 'x', /integer from 0 to 100/],
     ['face', 'biggest', /largest, all, or a face index/],
     ['maxSize', '10', /integer from 64 to 2048/],
     ['maxSize', '4096', /integer from 64 to 2048/],

@@ -43,12 +43,12 @@ describe('goldens (npm run goldens regenerates them deliberately)', () => {
     });
 });
 
-describe('geometry: landmarks found again on the result sit on the slots', () => {
+describe('geometry: landmarks found again on the result sit on the slots (face swaps at shape 100)', () => {
   // Tolerance: 8% of the slot's eye distance (about 3.5% of the face width, under 1% of the
   // image): the detector itself moves eye centres by a few percent between two photos of a face.
   it.each(['astronaut', 'knight', 'superhero-duo', 'portrait-swap', 'duo-swap'])('%s', async (id) => {
     const template = registry().get(id)!;
-    const out = await effectPng(id, readSample(3));
+    const out = await effectPng(id, readSample(3), { shape: '100' });
     const scale = (await sharp(out).metadata()).width / template.width;
     const res = await postImage(`${svc.url}/v1/landmarks`, out);
     const { faces } = await res.json() as { faces: { landmarks: Point[] }[] };
@@ -86,14 +86,17 @@ function boundaryGradient(img: { data: Buffer; width: number }, polygon: readonl
 }
 
 describe('seams: the face-swap blend boundary is no sharper than the portrait there', () => {
-  // Measured along three contours of the feathered mask (its 0, ½ and 1 levels: the hull, the
-  // hull inset by the feather radius, and inset by twice the radius). A pasted face with a hard
-  // edge shows as a step in luminance, which raises the mean gradient along the contour well
-  // above the portrait's own. Bound: 1.35 × the portrait's, +1 grey level for flat areas.
+  // Measured along three contours: the template face's hull, and the hull inset by the feather
+  // radius and by twice it (the Poisson blend's boundary lies between the first two; the feather
+  // blend ramped over all three). A pasted face with a hard edge shows as a step in luminance,
+  // which raises the mean gradient along the contour well above the portrait's own. At shape 0,
+  // so that the portrait's own contours stay where they were. Bound: 1.3 × the portrait's, +0.5
+  // grey level for flat areas (was 1.35 × +1 with the feather blend; the Poisson blend measured
+  // at most 1.27 ×, mostly below 1).
   it.each(['portrait-swap', 'duo-swap'])('%s', async (id) => {
     const template = registry().get(id) as FaceSwapTemplate;
     for (const n of [1, 3, 6]) {
-      const out = await sharp(await effectPng(id, readSample(n), { strength: '100' })).raw().toBuffer({ resolveWithObject: true });
+      const out = await sharp(await effectPng(id, readSample(n), { strength: '100', shape: '0' })).raw().toBuffer({ resolveWithObject: true });
       expect(out.info.width).toBe(template.width);
       const portrait = { data: Buffer.from(template.art.data), width: template.width };
       for (const slot of template.slots) {
@@ -104,7 +107,7 @@ describe('seams: the face-swap blend boundary is no sharper than the portrait th
           const result = boundaryGradient({ data: out.data, width: out.info.width }, contour);
           const base = boundaryGradient(portrait, contour);
           console.log(`seam ${id} sample${n} contour ${level}: result ${result.toFixed(2)}, portrait ${base.toFixed(2)}, ratio ${(result / base).toFixed(2)}`);
-          expect(result).toBeLessThan(base * 1.35 + 1);
+          expect(result).toBeLessThan(base * 1.3 + 0.5);
         }
       }
     }

@@ -42,6 +42,7 @@ export const PROBLEM_SAMPLES: Readonly<Record<ProblemCode, AppError>> = {
   face_too_small: errors.faceTooSmall(40),
   too_many_uploads: errors.tooManyUploads(4),
   expectation_failed: errors.expectationFailed(),
+  face_pose_unsupported: errors.facePoseUnsupported(45),
 };
 
 /** What to do next, in plain words, for the /problems/<code> page. */
@@ -74,6 +75,7 @@ export const PROBLEM_ADVICE: Readonly<Record<ProblemCode, string>> = {
   no_face_detected: 'No usable face was found. Send a photo with a face seen from the front, well lit, not too small.',
   face_too_small: 'The face is too small in the photo. Send a closer or larger photo.',
   too_many_uploads: 'Too many uploads from your address are in progress at once. Wait for one to finish, then send the next.',
+  face_pose_unsupported: 'Send a photo where the face looks more towards the camera; for a two-slot template, choose one face (face=largest) if another is turned away.',
   expectation_failed: 'Send no Expect header, or "Expect: 100-continue" (which curl sends for large bodies).',
 };
 

@@ -19,6 +19,8 @@ export interface EffectParams {
   readonly quality: number;
   /** 0–100: share of the user's face in a face swap. */
   readonly strength: number;
+  /** 0–100: how far a face swap moves the template's face geometry towards the user's. */
+  readonly shape: number;
   readonly face: FaceChoice;
   /** Long edge of the output. */
   readonly maxSize: number;
@@ -29,6 +31,8 @@ export interface EffectDeps {
   readonly detectMaxSide: number;
   readonly detector: FaceDetector;
   readonly minFacePx: number;
+  /** Face swap: a face turned further than this (degrees of yaw) is refused. */
+  readonly swapMaxYawDegrees: number;
   readonly templates: TemplateArt;
   readonly observer?: StageObserver;
 }
@@ -45,6 +49,7 @@ export interface EffectContext extends ImageContext {
   readonly template: Template;
   readonly params: EffectParams;
   readonly minFacePx: number;
+  readonly swapMaxYawDegrees: number;
   readonly templates: TemplateArt;
   /** composite: the picture. */
   output?: Raster;
@@ -58,7 +63,7 @@ export async function runEffect(
   const ctx: EffectContext = {
     ...run, input, template, params,
     limits: deps.limits, detectMaxSide: deps.detectMaxSide, photoMaxSide: params.maxSize, detector: deps.detector,
-    minFacePx: deps.minFacePx, templates: deps.templates,
+    minFacePx: deps.minFacePx, swapMaxYawDegrees: deps.swapMaxYawDegrees, templates: deps.templates,
   };
   await runSteps(ctx, EFFECT_STEPS, deps.observer);
   const output = produced(ctx.output, 'output', 'composite');

@@ -54,7 +54,7 @@ function portraitTemplate(ctx: ImageContext, choice: FaceChoice, minFacePx: numb
   }
   return {
     id: 'merge', kind: 'face-swap', name: 'Your portrait', description: 'The portrait sent with the request.', license: 'the caller\'s',
-    art, width: art.width, height: art.height, preview: Buffer.alloc(0), feather: 0.25,
+    art, width: art.width, height: art.height, preview: Buffer.alloc(0), feather: 0.25, blend: 'poisson',
     slots: faces.map((f) => ({ anchors: faceAnchors(f.landmarks), landmarks: f.landmarks, triangles: delaunay(f.landmarks) })),
   };
 }

@@ -46,6 +46,7 @@ export interface EffectFloorOptions {
   readonly assetRoots: Readonly<Record<string, string>>;
   readonly params: EffectParams;
   readonly effectMinFacePx: number;
+  readonly swapMaxYawDegrees: number;
 }
 
 const LIMITS = { maxInputPixels: 50_000_000 };
@@ -127,7 +128,7 @@ export async function measureEffectFloor(options: FloorOptions, effect: EffectFl
   return timed(options, model, async (image, ledger) => {
     const timings: Record<string, number> = {};
     await runEffect(image, template, effect.params, {
-      limits: LIMITS, detectMaxSide: options.detectMaxSide, detector, minFacePx: effect.effectMinFacePx, templates,
+      limits: LIMITS, detectMaxSide: options.detectMaxSide, detector, minFacePx: effect.effectMinFacePx, swapMaxYawDegrees: effect.swapMaxYawDegrees, templates,
       // One request at a time: no budget to share.
     }, { deadline: Date.now() + 60_000, signal, ledger, timings, holdMemory: () => () => undefined });
     // The effect's detect step: the working copy and the model.

@@ -93,6 +93,7 @@ const effectOptions: EffectFloorOptions | undefined = effect ? {
   assetRoots: TEMPLATE_ASSET_ROOTS,
   params: parseEffectFields({}, undefined, { maxSize: config.effectMaxSize, defaultSize: config.effectDefaultSize }),
   effectMinFacePx: config.effectMinFacePx,
+  swapMaxYawDegrees: config.swapMaxYawDegrees,
 } : undefined;
 const effectFloor = args['skip-floor'] || !effectOptions ? skipped : await measureEffectFloor(floorOptions, effectOptions);
 const effectFloorRps = (workers * 1000) / effectFloor.totalMs;

@@ -12,6 +12,7 @@ import { onTheWire } from '../openapi/wire.js';
  */
 export const DEFAULT_QUALITY = 85;
 export const DEFAULT_STRENGTH = 85;
+export const DEFAULT_SHAPE = 70;
 
 const intString = (min: number, max: number) => {
   const expected = `an integer from ${min} to ${max}`;
@@ -32,6 +33,8 @@ export function effectFieldsSchema(limits: { readonly maxSize: number }) {
     quality: intString(1, 100).optional().describe(`Encoder quality (default ${DEFAULT_QUALITY}).`),
     strength: intString(0, 100).optional()
       .describe(`Face swap: how much of the user's face replaces the template's (default ${DEFAULT_STRENGTH}).`),
+    shape: intString(0, 100).optional()
+      .describe(`Face swap: how far the template's face shape moves towards the user's, before the texture is placed (default ${DEFAULT_SHAPE}).`),
     face: onTheWire(z.string({ error: FACE_EXPECTED }).trim()
       .regex(/^(largest|all|\d{1,3})$/, FACE_EXPECTED)
       .transform((v) => (v === 'largest' || v === 'all' ? v : Number(v))), {
@@ -89,6 +92,7 @@ function effectParams(f: EffectFields, accept: string | undefined, defaultSize: 
     format: f.format ?? formatFromAccept(accept),
     quality: f.quality ?? DEFAULT_QUALITY,
     strength: f.strength ?? DEFAULT_STRENGTH,
+    shape: f.shape ?? DEFAULT_SHAPE,
     face: f.face ?? 'all',
     maxSize: f.maxSize ?? defaultSize,
   };

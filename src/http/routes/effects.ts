@@ -30,6 +30,7 @@ export function effectsRoutes(config: Config, spine: SpineDeps, guard: Guard, ob
         detectMaxSide: config.detectMaxSide,
         detector: spine.state.detector!,
         minFacePx: config.effectMinFacePx,
+        swapMaxYawDegrees: config.swapMaxYawDegrees,
         templates: spine.state.templates!,
         observer,
       }, scope),

@@ -25,6 +25,7 @@ export function mergeRoutes(config: Config, spine: SpineDeps, guard: Guard, obse
         detectMaxSide: config.detectMaxSide,
         detector: spine.state.detector!,
         minFacePx: config.effectMinFacePx,
+        swapMaxYawDegrees: config.swapMaxYawDegrees,
         observer,
       }, scope),
       write: writePicture,

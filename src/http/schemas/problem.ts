@@ -7,7 +7,7 @@ export const PROBLEM_CODES = [
   'method_not_allowed', 'request_timeout', 'overloaded', 'timeout', 'not_ready', 'internal_error',
   'missing_credentials', 'invalid_credentials', 'forbidden', 'rate_limited', 'quota_exceeded', 'shutting_down',
   'headers_too_large', 'template_not_found', 'no_face_detected', 'face_too_small', 'too_many_uploads',
-  'expectation_failed',
+  'expectation_failed', 'face_pose_unsupported',
 ] as const;
 
 /** RFC 9457 problem details, as src/http/problem.ts sends them. */

@@ -64,7 +64,8 @@ export interface CompositeInput<T extends TemplateCommon> {
   readonly photo: Raster;
   /** The faces to use, largest first, already chosen (select-faces). */
   readonly faces: readonly DetectedFace[];
-  readonly params: { readonly strength: number; readonly maxSize: number };
+  /** strength and shape: 0–100; a face-swap face turned further than swapMaxYawDegrees is refused. */
+  readonly params: { readonly strength: number; readonly shape: number; readonly maxSize: number; readonly swapMaxYawDegrees: number };
   /** The template's art with its long edge at `longEdge` (from the registry's bounded cache). */
   readonly artAt: (longEdge: number) => Promise<Raster>;
   /** What the kind derives from the template alone, kept in the same bounded cache (never photo data). */

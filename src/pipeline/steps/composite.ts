@@ -11,7 +11,7 @@ export const composite: Step<EffectContext> = {
       template,
       photo: produced(c.photo, 'photo', 'decode'),
       faces: produced(c.faces, 'faces', 'select-faces'),
-      params: c.params,
+      params: { ...c.params, swapMaxYawDegrees: c.swapMaxYawDegrees },
       artAt: (edge) => c.templates.artAt(template, edge),
       derived: (key, make) => c.templates.derived(template, key, make),
       ledger: c.ledger,

@@ -1,162 +1,184 @@
-import { convexHull, distance, inset, triangleAffine, type Point } from '../../../imaging/geometry.js';
+import { convexHull, distance, faceAnchors, inset, type Point } from '../../../imaging/geometry.js';
 import type { FaceSwapTemplate } from './kind.js';
 import { labStats, labToRgb, rgbToLab, transferLab } from '../../../imaging/colour.js';
 import { feather, polygonMask, regionAround, type Raster, type Region } from '../../../imaging/raster.js';
+import { seamlessClone } from '../../../imaging/seamless.js';
+import { delaunay } from '../../../imaging/triangulation.js';
+import { errors } from '../../../errors.js';
+import { yawDegrees } from './face-pose.js';
+import { convexRowSpans, destination, EXTENDED, extend, mirrored, outerRing, warpTriangle, type RowSpans } from './geometry.js';
 
 /**
- * Face swap: the user's face is warped onto the portrait face piecewise-affinely (each triangle
- * of the portrait face's Delaunay triangulation of the 68 points gets the matching triangle of
- * the user's face), colour-matched to the portrait inside the face mask (Lab mean and spread),
- * and blended through a feathered mask so that no seam shows. `strength` (0–1) is how much of
- * the user's face replaces the portrait's.
+ * Face swap: the template's face geometry is first moved `shape` of the way towards the user's
+ * (the portrait around the face moves with it, through a piecewise-affine warp out to a fixed
+ * ring, so jaw and features move without tearing); the user's face texture is then warped onto
+ * that geometry triangle by triangle and blended in the gradient domain (Poisson, as OpenCV's
+ * seamlessClone: the user's gradients inside, the portrait's colours on the boundary), so that
+ * the portrait's lighting and skin tone carry into the face with no seam. `strength` (0–1) is the
+ * share of the user's texture. A face turned the other way from the template's is mirrored first.
+ *
+ * `blend: 'feather'` (a template setting) keeps the earlier blend: Lab colour transfer and a
+ * feathered mask.
  */
+export interface FaceSwapOptions {
+  /** 0–1: share of the user's face texture. */
+  readonly strength: number;
+  /** 0–1: how far the template's face geometry moves towards the user's. */
+  readonly shape: number;
+  /** A user's face turned further than this (degrees of yaw, estimated) is refused. */
+  readonly maxYawDegrees: number;
+}
+
+/** Below this yaw (degrees) on either face, a face is not mirrored: it looks straight enough either way. */
+const MIRROR_MIN_YAW = 10;
+/** Coarse grid spacing of the Poisson solve, in output pixels (see seamless.ts). */
+const CLONE_FACTOR = 4;
+
 export function compositeFaceSwap(
   out: Raster, source: Raster, template: FaceSwapTemplate, art: Raster, scale: number,
-  faces: readonly { readonly landmarks: readonly Point[] }[], strength: number,
+  faces: readonly { readonly landmarks: readonly Point[] }[], options: FaceSwapOptions,
 ): void {
   out.data.set(art.data);
-  const done: Region[] = [];
-  template.slots.forEach((slot, s) => {
+  // Every face is checked before anything is drawn: a refused pose leaves no partial picture.
+  const plans = template.slots.map((slot, s) => {
     const face = faces[s % faces.length]!;
-    const prepared = preparedSlot(template, art, s, scale, out);
-    if (!prepared) return;
-    const { dst, region } = prepared;
-    const count = region.width * region.height;
-    // Working copies of the person's face (and of the canvas): zeroed before the slot is done.
-    const warped = new Float32Array(count * 3);
-    const faceLab = new Float32Array(count * 3);
-    let canvasCopies: Float32Array[] = [];
-    try {
-      const covered = new Float32Array(count);
-      for (const [i, j, k] of slot.triangles!) warpTriangle(source, [face.landmarks[i]!, face.landmarks[j]!, face.landmarks[k]!],
-        [dst[i]!, dst[j]!, dst[k]!], region, warped, covered);
-
-      const mask = prepared.mask.slice();
-      for (let p = 0; p < count; p++) mask[p]! *= covered[p]!;
-
-      rgbToLab(warped, faceLab, count, mask);
-      // The portrait under this slot is still the pristine art unless an earlier slot drew over it.
-      let portraitLab = prepared.portraitLab;
-      if (done.some((r) => overlaps(r, region))) {
-        const portrait = new Float32Array(count * 3);
-        for (let row = 0; row < region.height; row++) {
-          const from = ((region.y + row) * out.width + region.x) * 3;
-          portrait.set(out.data.subarray(from, from + region.width * 3), row * region.width * 3);
-        }
-        portraitLab = new Float32Array(count * 3);
-        canvasCopies = [portrait, portraitLab];
-        rgbToLab(portrait, portraitLab, count, mask);
-      }
-      done.push(region);
-      transferLab(faceLab, count, labStats(faceLab, mask), labStats(portraitLab, mask), 1, mask);
-      labToRgb(faceLab, warped, count, mask);
-
-      for (let row = 0; row < region.height; row++) {
-        for (let col = 0; col < region.width; col++) {
-          const p = row * region.width + col;
-          const m = mask[p]! * strength;
-          if (m < 0.002) continue;
-          const i = ((region.y + row) * out.width + region.x + col) * 3;
-          for (let c = 0; c < 3; c++) out.data[i + c] = Math.round(out.data[i + c]! + (Math.min(255, warped[p * 3 + c]!) - out.data[i + c]!) * m);
-        }
-      }
-    } finally {
-      warped.fill(0);
-      faceLab.fill(0);
-      for (const copy of canvasCopies) copy.fill(0);
-    }
+    const yaw = yawDegrees(face.landmarks);
+    if (Math.abs(yaw) > options.maxYawDegrees) throw errors.facePoseUnsupported(options.maxYawDegrees);
+    const templatePoints = extend(slot.landmarks!.map(([x, y]) => [x * scale, y * scale] as const));
+    const templateYaw = yawDegrees(templatePoints);
+    const mirror = yaw * templateYaw < 0 && Math.min(Math.abs(yaw), Math.abs(templateYaw)) > MIRROR_MIN_YAW;
+    const user = extend(face.landmarks);
+    const from = mirror ? mirrored(user) : user;
+    return { templatePoints, from, dst: destination(templatePoints, from, options.shape, mirror), mirror };
   });
+  for (const plan of plans) {
+    // At full strength the Poisson blend replaces the inside of its boundary outright (it reads the
+    // portrait only along the boundary): the template warp need not fill the pixels well inside.
+    const hull = convexHull(plan.dst);
+    const skip = options.strength >= 1 && template.blend !== 'feather'
+      ? convexRowSpans(inset(hull, cloneInset(template, plan.dst) + CLONE_FACTOR + 4)) : undefined;
+    if (options.shape > 0) moveTemplate(out, plan.templatePoints, plan.dst, skip);
+    swapFace(out, source, template, scale, plan.from, plan.dst, options.strength);
+  }
 }
 
-interface PreparedSlot {
-  readonly dst: Point[];
-  readonly region: Region;
-  /** The feathered hull mask, before it is cut to the pixels the warp covered. */
-  readonly mask: Float32Array;
-  /** Lab of the art (template pixels only) over `region`. */
-  readonly portraitLab: Float32Array;
+/** How far inside the face's hull the Poisson blend's boundary lies (half the feather width). */
+function cloneInset(template: FaceSwapTemplate, dst: readonly Point[]): number {
+  const { leftEye, rightEye } = faceAnchors(dst);
+  return Math.max(CLONE_FACTOR + 2, 0.5 * template.feather * distance(leftEye, rightEye));
+}
+
+/** Warps the picture in `out` around the face from `was` to `now` (out to a fixed ring). */
+function moveTemplate(out: Raster, was: readonly Point[], now: readonly Point[], skip?: RowSpans): void {
+  const ring = outerRing(was);
+  const meshFrom = [...was, ...ring];
+  const meshTo = [...now, ...ring];
+  const region = regionAround(ring, 1, out.width, out.height);
+  if (!region) return;
+  // The warp reads a copy of the region (it may hold an earlier slot's face: zeroed after).
+  const copy = new Uint8Array(region.width * region.height * 3);
+  try {
+    for (let row = 0; row < region.height; row++) {
+      const from = ((region.y + row) * out.width + region.x) * 3;
+      copy.set(out.data.subarray(from, from + region.width * 3), row * region.width * 3);
+    }
+    const snapshot: Raster = { data: copy, width: region.width, height: region.height, channels: 3 };
+    const local = (p: Point): Point => [p[0] - region.x, p[1] - region.y];
+    for (const [i, j, k] of delaunay(meshTo)) {
+      if (i >= EXTENDED && j >= EXTENDED && k >= EXTENDED) continue; // ring only: nothing moves
+      warpTriangle(snapshot, [local(meshFrom[i]!), local(meshFrom[j]!), local(meshFrom[k]!)],
+        [meshTo[i]!, meshTo[j]!, meshTo[k]!], region, null, null, out, skip);
+    }
+  } finally {
+    copy.fill(0);
+  }
+}
+
+function swapFace(
+  out: Raster, source: Raster, template: FaceSwapTemplate, scale: number, from: readonly Point[], dst: readonly Point[], strength: number,
+): void {
+  if (strength <= 0) return;
+  const hull = convexHull(dst);
+  const region = regionAround(hull, CLONE_FACTOR + 3, out.width, out.height);
+  if (!region) return;
+  const count = region.width * region.height;
+  const { leftEye, rightEye } = faceAnchors(dst);
+  const eyes = distance(leftEye, rightEye);
+  // Working copies of the person's face (and of the canvas, which an earlier slot may have drawn
+  // a face on): zeroed before the slot is done.
+  const warped = new Float32Array(count * 3);
+  const canvas = new Float32Array(count * 3);
+  const blended = new Float32Array(count * 3);
+  const covered = new Uint8Array(count);
+  try {
+    for (const [i, j, k] of delaunay(dst)) {
+      warpTriangle(source, [from[i]!, from[j]!, from[k]!], [dst[i]!, dst[j]!, dst[k]!], region, warped, covered);
+    }
+    for (let row = 0; row < region.height; row++) {
+      const at = ((region.y + row) * out.width + region.x) * 3;
+      for (let i = 0; i < region.width * 3; i++) canvas[row * region.width * 3 + i] = out.data[at + i]!;
+    }
+    let weight: Float32Array;
+    if (template.blend === 'feather') {
+      weight = featherBlend(template, scale, hull, eyes, region, warped, canvas, covered, blended);
+    } else {
+      const inside = polygonMask(inset(hull, cloneInset(template, dst)), region);
+      const edge = CLONE_FACTOR + 2;
+      const mask = new Uint8Array(count);
+      for (let row = edge; row < region.height - edge; row++) {
+        for (let col = edge; col < region.width - edge; col++) {
+          const p = row * region.width + col;
+          if (inside[p] && covered[p]) mask[p] = 1;
+        }
+      }
+      seamlessClone({ width: region.width, height: region.height, inside: mask, target: canvas, source: warped, covered }, blended, { factor: CLONE_FACTOR });
+      weight = inside;
+      for (let p = 0; p < count; p++) weight[p] = mask[p]!;
+    }
+    for (let row = 0; row < region.height; row++) {
+      for (let col = 0; col < region.width; col++) {
+        const p = row * region.width + col;
+        const m = weight[p]! * strength;
+        if (m < 0.002) continue;
+        const i = ((region.y + row) * out.width + region.x + col) * 3;
+        for (let c = 0; c < 3; c++) {
+          const v = canvas[p * 3 + c]! + (blended[p * 3 + c]! - canvas[p * 3 + c]!) * m;
+          out.data[i + c] = Math.round(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+      }
+    }
+  } finally {
+    warped.fill(0);
+    canvas.fill(0);
+    blended.fill(0);
+  }
 }
 
 /**
- * What depends on the template and output size only, computed once per art object and slot:
- * the slot's landmarks at output scale, region, feathered mask and the portrait's Lab there.
+ * The earlier blend: the warped face's Lab mean and spread matched to the portrait's inside the
+ * face, then a mask feathered over `template.feather` × the eye distance. Returns the mask.
  */
-const prepared = new WeakMap<Raster, Map<number, PreparedSlot | null>>();
-function preparedSlot(template: FaceSwapTemplate, art: Raster, s: number, scale: number, out: Raster): PreparedSlot | null {
-  let bySlot = prepared.get(art);
-  if (!bySlot) { bySlot = new Map(); prepared.set(art, bySlot); }
-  const known = bySlot.get(s);
-  if (known !== undefined) return known;
-  const slot = template.slots[s]!;
-  const dst = slot.landmarks!.map(([x, y]) => [x * scale, y * scale] as const);
-  const hull = convexHull(dst);
-  const region = regionAround(hull, 1, out.width, out.height);
-  let made: PreparedSlot | null = null;
-  if (region) {
-    const eyes = distance(scaleVec(slot.anchors.leftEye, scale), scaleVec(slot.anchors.rightEye, scale));
-    const radius = Math.max(1.5, template.feather * eyes);
-    const mask = polygonMask(inset(hull, radius), region);
-    feather(mask, region.width, region.height, radius);
-    const count = region.width * region.height;
-    const portrait = new Float32Array(count * 3);
-    for (let row = 0; row < region.height; row++) {
-      const from = ((region.y + row) * art.width + region.x) * 3;
-      portrait.set(art.data.subarray(from, from + region.width * 3), row * region.width * 3);
-    }
-    const portraitLab = new Float32Array(count * 3);
-    rgbToLab(portrait, portraitLab, count);
-    made = { dst, region, mask, portraitLab };
+function featherBlend(
+  template: FaceSwapTemplate, _scale: number, hull: readonly Point[], eyes: number, region: Region,
+  warped: Float32Array, canvas: Float32Array, covered: Uint8Array, blended: Float32Array,
+): Float32Array {
+  const count = region.width * region.height;
+  const radius = Math.max(1.5, template.feather * eyes);
+  const mask = polygonMask(inset(hull, radius), region);
+  feather(mask, region.width, region.height, radius);
+  for (let p = 0; p < count; p++) mask[p]! *= covered[p]!;
+  const faceLab = new Float32Array(count * 3);
+  const portraitLab = new Float32Array(count * 3);
+  try {
+    rgbToLab(warped, faceLab, count, mask);
+    rgbToLab(canvas, portraitLab, count, mask);
+    transferLab(faceLab, count, labStats(faceLab, mask), labStats(portraitLab, mask), 1, mask);
+    labToRgb(faceLab, blended, count, mask);
+  } finally {
+    faceLab.fill(0);
+    portraitLab.fill(0);
   }
-  bySlot.set(s, made);
-  return made;
+  return mask;
 }
 
-function overlaps(a: Region, b: Region): boolean {
-  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-}
-
-function scaleVec([x, y]: Point, s: number): Point {
-  return [x * s, y * s];
-}
-
-/** Fills the pixels of `region` inside triangle `to` with `source` sampled in triangle `from`. */
-function warpTriangle(
-  source: Raster, from: [Point, Point, Point], to: [Point, Point, Point], region: Region, warped: Float32Array, covered: Float32Array,
-): void {
-  const map = triangleAffine(to, from);
-  if (!map) return;
-  const [[x0, y0], [x1, y1], [x2, y2]] = to;
-  const area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0);
-  const sign = Math.sign(area);
-  const eps = 1e-6 * Math.abs(area) + 0.01;
-  const left = Math.max(region.x, Math.floor(Math.min(x0, x1, x2)));
-  const right = Math.min(region.x + region.width - 1, Math.ceil(Math.max(x0, x1, x2)));
-  const top = Math.max(region.y, Math.floor(Math.min(y0, y1, y2)));
-  const bottom = Math.min(region.y + region.height - 1, Math.ceil(Math.max(y0, y1, y2)));
-  const sw = source.width; const sh = source.height; const sd = source.data; const ch = source.channels;
-  for (let y = top; y <= bottom; y++) {
-    for (let x = left; x <= right; x++) {
-      const w0 = sign * ((x1 - x) * (y2 - y) - (x2 - x) * (y1 - y));
-      const w1 = sign * ((x2 - x) * (y0 - y) - (x0 - x) * (y2 - y));
-      const w2 = sign * ((x0 - x) * (y1 - y) - (x1 - x) * (y0 - y));
-      if (w0 < -eps || w1 < -eps || w2 < -eps) continue;
-      const sx = map.a * x + map.b * y + map.c;
-      const sy = map.d * x + map.e * y + map.f;
-      // Bilinear sample, as sample() in raster.ts (inlined: this is the hot loop).
-      if (sx < -0.5 || sy < -0.5 || sx > sw - 0.5 || sy > sh - 0.5) continue;
-      const fx = Math.min(Math.max(sx, 0), sw - 1); const fy = Math.min(Math.max(sy, 0), sh - 1);
-      const ix0 = Math.floor(fx); const iy0 = Math.floor(fy);
-      const ix1 = Math.min(ix0 + 1, sw - 1); const iy1 = Math.min(iy0 + 1, sh - 1);
-      const tx = fx - ix0; const ty = fy - iy0;
-      const i00 = (iy0 * sw + ix0) * ch; const i10 = (iy0 * sw + ix1) * ch;
-      const i01 = (iy1 * sw + ix0) * ch; const i11 = (iy1 * sw + ix1) * ch;
-      const p = (y - region.y) * region.width + (x - region.x);
-      for (let c = 0; c < 3; c++) {
-        const upper = sd[i00 + c]! + (sd[i10 + c]! - sd[i00 + c]!) * tx;
-        const lower = sd[i01 + c]! + (sd[i11 + c]! - sd[i01 + c]!) * tx;
-        warped[p * 3 + c] = upper + (lower - upper) * ty;
-      }
-      covered[p] = 1;
-    }
-  }
-}
+export type { Region };

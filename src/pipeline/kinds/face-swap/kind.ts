@@ -27,12 +27,18 @@ export const faceSwapSchema = z.object({
   }).strict(),
   /** Which faces of the portrait receive a face: indices into its faces sorted by size. */
   slots: z.array(z.object({ face: z.number().int().min(0).max(9) }).strict()).min(1).max(4),
-  /** Feather width as a fraction of the slot's eye distance. */
+  /** Feather width as a fraction of the slot's eye distance (feather blend; the Poisson blend insets its boundary by half of it). */
   feather: z.number().min(0.02).max(1).default(0.25),
+  /** poisson: gradient-domain blend (default); feather: Lab colour transfer and a feathered edge. */
+  blend: z.enum(['poisson', 'feather']).default('poisson'),
 }).strict();
 
 export type FaceSwapDefinition = z.infer<typeof faceSwapSchema>;
-export interface FaceSwapTemplate extends TemplateCommon { readonly kind: 'face-swap'; readonly feather: number }
+export interface FaceSwapTemplate extends TemplateCommon {
+  readonly kind: 'face-swap';
+  readonly feather: number;
+  readonly blend: 'poisson' | 'feather';
+}
 
 export const faceSwap: Kind<FaceSwapDefinition, FaceSwapTemplate> = {
   schema: faceSwapSchema,
@@ -59,13 +65,15 @@ export const faceSwap: Kind<FaceSwapDefinition, FaceSwapTemplate> = {
       return { anchors: faceAnchors(face.landmarks), landmarks: face.landmarks, triangles: delaunay(face.landmarks) };
     });
     return { id: d.id, name: d.name, description: d.description, license: d.license, kind: 'face-swap', art, slots,
-      feather: d.feather, width: art.width, height: art.height, preview: await previewOf(art, '#000000') };
+      feather: d.feather, blend: d.blend, width: art.width, height: art.height, preview: await previewOf(art, '#000000') };
   },
   maxFaces: (template) => template.slots.length,
   async composite({ template, photo, faces, params, artAt, ledger }) {
     const art = await artAt(sceneEdge(template, params.maxSize));
     const out = sceneCanvas(art, ledger);
-    compositeFaceSwap(out, photo, template, art, art.width / template.width, faces, params.strength / 100);
+    compositeFaceSwap(out, photo, template, art, art.width / template.width, faces, {
+      strength: params.strength / 100, shape: params.shape / 100, maxYawDegrees: params.swapMaxYawDegrees,
+    });
     return out;
   },
 };

@@ -1,0 +1,125 @@
+import { solvePoisson } from './poisson.js';
+
+/**
+ * Seamless cloning (gradient-domain blending, as OpenCV's seamlessClone with NORMAL_CLONE): inside
+ * `inside`, the result keeps the gradients of `source` while meeting `target` on the boundary.
+ *
+ * Solved as source + h, where h is the membrane (harmonic) interpolation of target − source from
+ * the boundary inwards: the same solution as the Poisson equation with the source's Laplacian as
+ * guidance, but h is smooth, so it is solved on a grid `factor` times coarser and interpolated
+ * back up. Only a band along the boundary, where h carries detail finer than the coarse grid,
+ * is relaxed again at full resolution. All arrays cover one region, row-major, RGB.
+ */
+export interface CloneInput {
+  readonly width: number;
+  readonly height: number;
+  /** Raster to replace: 1 inside. Must be 0 within `factor` + 1 pixels of the region's edge. */
+  readonly inside: Uint8Array;
+  /** The portrait (RGB, 0–255). */
+  readonly target: Float32Array | Uint8Array;
+  /** The face to clone in (RGB); must be defined wherever `inside` is and on a ring of `factor` pixels around it. */
+  readonly source: Float32Array;
+  /** Where `source` is defined. */
+  readonly covered: Float32Array | Uint8Array;
+}
+
+export interface CloneOptions {
+  /** Coarse grid spacing in pixels. */
+  readonly factor?: number;
+  /** Full-resolution Gauss–Seidel sweeps over the boundary band. */
+  readonly bandSweeps?: number;
+}
+
+/** Writes the cloned colours into `out` (RGB, region-sized) at the `inside` pixels; other pixels are left alone. */
+export function seamlessClone(input: CloneInput, out: Float32Array, options: CloneOptions = {}): void {
+  const { width: w, height: h, inside, target, source, covered } = input;
+  const k = Math.max(1, Math.round(options.factor ?? 4));
+  const sweeps = options.bandSweeps ?? 12;
+  const cw = Math.ceil(w / k); const chh = Math.ceil(h / k);
+  // Difference target − source: averaged per coarse cell (over covered pixels) for the coarse
+  // problem; kept per pixel at the fixed pixels next to `inside` for the band.
+  const coarseValues = new Float32Array(cw * chh * 3);
+  const coarseCount = new Float32Array(cw * chh);
+  const coarseMask = new Uint8Array(cw * chh);
+  const fine = new Float32Array(w * h * 3);
+  const band = new Uint8Array(w * h);
+  try {
+    const colOf = new Int32Array(w);
+    for (let x = 0; x < w; x++) colOf[x] = (x / k) | 0;
+    for (let y = 0; y < h; y++) {
+      const row = ((y / k) | 0) * cw;
+      for (let x = 0, p = y * w; x < w; x++, p++) {
+        if (!covered[p]) continue;
+        const q = row + colOf[x]!;
+        coarseCount[q]! += 1;
+        coarseValues[q * 3]! += target[p * 3]! - source[p * 3]!;
+        coarseValues[q * 3 + 1]! += target[p * 3 + 1]! - source[p * 3 + 1]!;
+        coarseValues[q * 3 + 2]! += target[p * 3 + 2]! - source[p * 3 + 2]!;
+      }
+    }
+    for (let q = 0; q < cw * chh; q++) {
+      const n = coarseCount[q]!;
+      if (n > 0) for (let c = 0; c < 3; c++) coarseValues[q * 3 + c]! /= n;
+    }
+    // A coarse cell is unknown when all its pixels are inside (and it is not on the coarse edge).
+    const insideCount = new Int32Array(cw * chh);
+    for (let y = 0; y < h; y++) {
+      const row = ((y / k) | 0) * cw;
+      for (let x = 0, p = y * w; x < w; x++, p++) if (inside[p]) insideCount[row + colOf[x]!]! += 1;
+    }
+    for (let Y = 1; Y < chh - 1; Y++) {
+      const rows = Math.min(h, Y * k + k) - Y * k;
+      for (let X = 1; X < cw - 1; X++) if (insideCount[Y * cw + X] === rows * (Math.min(w, X * k + k) - X * k)) coarseMask[Y * cw + X] = 1;
+    }
+    // Cells whose 3 × 3 neighbourhood is all unknown: their pixels need no full-resolution pass.
+    const deep = new Uint8Array(cw * chh);
+    for (let Y = 1; Y < chh - 1; Y++) {
+      for (let X = 1; X < cw - 1; X++) {
+        const q = Y * cw + X;
+        deep[q] = coarseMask[q - cw - 1]! & coarseMask[q - cw]! & coarseMask[q - cw + 1]! & coarseMask[q - 1]! & coarseMask[q]!
+          & coarseMask[q + 1]! & coarseMask[q + cw - 1]! & coarseMask[q + cw]! & coarseMask[q + cw + 1]!;
+      }
+    }
+    for (let q = 0; q < cw * chh; q++) if (coarseMask[q]) coarseValues.fill(0, q * 3, q * 3 + 3);
+    solvePoisson({ width: cw, height: chh, channels: 3, mask: coarseMask, values: coarseValues }, { cycles: 6, tolerance: 0.1 });
+
+    // Interpolate h back up (bilinear between coarse cell centres); fixed fine pixels get their
+    // exact difference. A pixel inside whose coarse cell or a neighbour of it is fixed joins the band.
+    for (let y = 0; y < h; y++) {
+      const fy = (y + 0.5) / k - 0.5;
+      const Y0 = Math.max(0, Math.min(chh - 1, Math.floor(fy))); const Y1 = Math.min(chh - 1, Y0 + 1);
+      const ty = Math.max(0, Math.min(1, fy - Y0));
+      for (let x = 0; x < w; x++) {
+        const p = y * w + x;
+        if (!inside[p]) {
+          if (covered[p]) for (let c = 0; c < 3; c++) fine[p * 3 + c] = target[p * 3 + c]! - source[p * 3 + c]!;
+          continue;
+        }
+        const fx = (x + 0.5) / k - 0.5;
+        const X0 = Math.max(0, Math.min(cw - 1, Math.floor(fx))); const X1 = Math.min(cw - 1, X0 + 1);
+        const tx = Math.max(0, Math.min(1, fx - X0));
+        const a = (Y0 * cw + X0) * 3; const b = (Y0 * cw + X1) * 3; const c0 = (Y1 * cw + X0) * 3; const d = (Y1 * cw + X1) * 3;
+        for (let c = 0; c < 3; c++) {
+          const top = coarseValues[a + c]! + (coarseValues[b + c]! - coarseValues[a + c]!) * tx;
+          const bottom = coarseValues[c0 + c]! + (coarseValues[d + c]! - coarseValues[c0 + c]!) * tx;
+          fine[p * 3 + c] = top + (bottom - top) * ty;
+        }
+        const edge = !deep[((y / k) | 0) * cw + colOf[x]!];
+        if (edge) band[p] = 1;
+      }
+    }
+    // The band: Laplace again at full resolution, between the exact boundary differences and the
+    // interpolated h further in (both fixed). Plain sweeps: the band is a few pixels wide.
+    solvePoisson({ width: w, height: h, channels: 3, mask: band, values: fine }, { cycles: 1, tolerance: 0, coarsestSweeps: sweeps, maxLevels: 1 });
+    for (let p = 0; p < w * h; p++) {
+      if (!inside[p]) continue;
+      for (let c = 0; c < 3; c++) {
+        const v = source[p * 3 + c]! + fine[p * 3 + c]!;
+        out[p * 3 + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+      }
+    }
+  } finally {
+    coarseValues.fill(0);
+    fine.fill(0);
+  }
+}
