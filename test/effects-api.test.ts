@@ -236,7 +236,7 @@ describe('POST /v1/effects errors', () => {
   it('400 invalid_parameter for an unknown field, listing the known ones without repeating the unknown name', async () => {
     const field = 'colour<script>x7';
     const body = await expectProblem(await effect('knight', await smallSample(3, 320), { [field]: 'red' }), 400, 'invalid_parameter');
-    expect(body.detail).toContain('known fields: image, format, quality, strength, face, maxSize');
+    expect(body.detail).toContain('known fields: image, format, quality, strength, shape, face, maxSize');
     expect(JSON.stringify(body)).not.toContain('colour');
   });
 });

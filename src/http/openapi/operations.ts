@@ -1,12 +1,17 @@
 import { OUTPUT_FORMATS } from '../../imaging/encode.js';
-import { effectFieldsSchema } from '../routes/effects-schema.js';
+import { effectFieldsSchema, mergeFieldsSchema } from '../routes/effects-schema.js';
 import { healthBody, readinessBody } from '../schemas/health.js';
 import { imageFile, landmarksRequest, landmarksResponse } from '../schemas/landmarks.js';
 import { templateIdParam, templatesResponse } from '../schemas/templates.js';
 import { named, type MultipartEncoding, type OperationDoc } from './builder.js';
 
 /** The photo part: its type is sniffed from its bytes, whatever Content-Type the part declares. */
-const IMAGE_PART: MultipartEncoding = { image: { contentType: 'image/jpeg, image/png, image/webp, image/avif' } };
+const IMAGE_TYPES = 'image/jpeg, image/png, image/webp, image/avif';
+const IMAGE_PART: MultipartEncoding = { image: { contentType: IMAGE_TYPES } };
+const PICTURE_HEADERS = {
+  'X-Faces-Used': 'How many faces of the photo were composited.',
+  'Server-Timing': 'decode, detect, composite and encode durations in ms.',
+};
 
 /**
  * Every documented operation: `operations` below, plus those whose schemas depend on settings
@@ -29,16 +34,26 @@ export function operationsFor(limits: { readonly maxSize: number }): OperationDo
       multipart: named('EffectRequest', effectFieldsSchema(limits).extend({ image: imageFile })),
       multipartEncoding: IMAGE_PART,
       responses: {
-        200: {
-          description: 'The composited picture.',
-          binary: OUTPUT_FORMATS.map((f) => `image/${f}`),
-          headers: {
-            'X-Faces-Used': 'How many faces of the photo were composited.',
-            'Server-Timing': 'decode, detect, composite and encode durations in ms.',
-          },
-        },
+        200: { description: 'The composited picture.', binary: OUTPUT_FORMATS.map((f) => `image/${f}`), headers: PICTURE_HEADERS },
       },
       problems: [400, 404, 408, 413, 415, 422],
+    },
+    {
+      method: 'post',
+      path: '/v1/merge',
+      operationId: 'mergeFace',
+      summary: 'Swap the face of a photo into a portrait you bring',
+      description: 'Upload the person\'s photo (field "image") and a portrait (field "template"), plus the effect\'s optional fields '
+        + 'and templateFace. Every face of the portrait (up to 4, largest first) receives a face of the photo, or only the one '
+        + 'templateFace names. Nothing is registered: both uploads are held only in memory and wiped once the answer is sent.',
+      tags: ['effects'],
+      scope: 'effects',
+      multipart: named('MergeRequest', mergeFieldsSchema(limits).extend({ image: imageFile, template: imageFile })),
+      multipartEncoding: { ...IMAGE_PART, template: { contentType: IMAGE_TYPES } },
+      responses: {
+        200: { description: 'The portrait with the face swapped in.', binary: OUTPUT_FORMATS.map((f) => `image/${f}`), headers: PICTURE_HEADERS },
+      },
+      problems: [400, 408, 413, 415, 422],
     },
     {
       method: 'get',
