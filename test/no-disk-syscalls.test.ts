@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { effectCorpus, uploadCorpus } from './corpus.js';
 import { readSample } from './samples.js';
-import { postImage } from './service.js';
+import { authHeaders, postImage } from './service.js';
 import { spawnServer, type SpawnedServer } from './spawn-server.js';
 import { findDiskWrites, straceArgs } from './syscall-trace.js';
 
@@ -72,6 +72,14 @@ describe('no disk writes at the syscall level', () => {
         await res.arrayBuffer();
         effectStatuses[effect.name] = res.status;
       }
+      // A merge: two uploads in one request (the person and the caller's portrait).
+      const form = new FormData();
+      form.append('image', new Blob([readSample(1)]), 'person.jpg');
+      form.append('template', new Blob([readSample(3)]), 'portrait.jpg');
+      form.append('templateFace', '0');
+      const merged = await fetch(`${server.url}/v1/merge`, { method: 'POST', body: form, headers: authHeaders() });
+      await merged.arrayBuffer();
+      statuses.merge = merged.status;
       await server.stop();
       trace = server.stderr();
       const lines = trace.split('\n').filter((l) => /^\[pid|^\w+\(/.test(l)).length;
@@ -85,7 +93,7 @@ describe('no disk writes at the syscall level', () => {
       // …and the corpus took the good and the bad paths.
       expect(statuses).toMatchObject({
         sample1: 200, '48 MP photo': 200, 'EXIF orientation 6': 200, PNG: 200, WebP: 200, AVIF: 200,
-        'truncated JPEG': 422, 'PNG bomb': 413, SVG: 415, PDF: 415, HTML: 415, 'random bytes': 415,
+        'truncated JPEG': 422, 'PNG bomb': 413, SVG: 415, PDF: 415, HTML: 415, 'random bytes': 415, merge: 200,
       });
       expect(effectStatuses).toEqual(Object.fromEntries(effects.map((e) => [e.name, e.expected])));
     });

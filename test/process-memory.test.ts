@@ -61,10 +61,10 @@ function scanFor(pid: number, markers: readonly string[]): Residue {
   };
 }
 
-async function post(url: string, files: { field: string; bytes: Uint8Array }[]): Promise<number> {
+async function post(url: string, files: { field: string; bytes: Uint8Array }[], path = '/v1/landmarks'): Promise<number> {
   const form = new FormData();
   for (const { field, bytes } of files) form.append(field, new Blob([bytes]), 'photo.jpg');
-  const res = await fetch(`${url}/v1/landmarks`, { method: 'POST', body: form, headers: authHeaders() });
+  const res = await fetch(`${url}${path}`, { method: 'POST', body: form, headers: authHeaders() });
   await res.arrayBuffer();
   return res.status;
 }
@@ -106,7 +106,11 @@ describe('process memory of the built server after marked uploads', () => {
     // Last, a photo smaller than one 64 KiB socket read: its whole body is in the last read.
     const small = await sharp(readSample(1)).resize(400).jpeg({ quality: 80 }).toBuffer();
     statuses.push(await post(server.url, [{ field: 'image', bytes: marked(small, markers) }]));
-    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 422, 400, 400, 413, 415, 200]);
+    // A merge: both uploads (the person and the caller's portrait) marked.
+    statuses.push(await post(server.url, [
+      { field: 'image', bytes: marked(readSample(1), markers) }, { field: 'template', bytes: marked(readSample(3), markers) },
+    ], '/v1/merge'));
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 422, 400, 400, 413, 415, 200, 200]);
 
     await new Promise((resolve) => setTimeout(resolve, 500));
     const residue = scanFor(server.pid, markers);
