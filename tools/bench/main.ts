@@ -37,7 +37,8 @@ const { values: args } = parseArgs({
   },
 });
 
-const config = loadConfig({ ...process.env, TFJS_BACKEND: process.env.TFJS_BACKEND ?? 'auto' });
+// The service's own settings and defaults (TFJS_BACKEND: wasm unless set), so floor and server measure the same work.
+const config = loadConfig(process.env);
 // The issue's bench covers landmarks and an effect in one run; `--effect none` leaves the effect out.
 const effect = args.effect === 'none' ? undefined : args.effect;
 const durationMs = Number(args.duration) * 1000;
