@@ -204,6 +204,26 @@ describe('GET / (the try-it page)', () => {
     await page.context().close();
   });
 
+  it('a portrait of your own: the photo and the portrait go to /v1/merge, and the picture comes back', async () => {
+    const { page, problems } = await openPage(DESKTOP);
+    await page.click('.key-details summary');
+    await page.click('#key-change');
+    await page.fill('#key', TEST_API_KEY);
+    await page.click('#key-form button[type="submit"]');
+    await page.setInputFiles('#photo', samplePath(1));
+    const [request] = await Promise.all([
+      page.waitForRequest((r) => r.url().endsWith('/v1/merge') && r.method() === 'POST'),
+      page.setInputFiles('#portrait', samplePath(3)),
+    ]);
+    expect(request.postData() ?? '').toContain('name="template"');
+    await ready(page);
+    expect(await naturalWidth(page, '#result')).toBeGreaterThan(500);
+    expect(await page.locator('#result-info').textContent()).toContain('Your own portrait');
+    await storedNothing(page);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it('the camera opens only on request, takes a photo, and is stopped', async () => {
     const { page, problems, cameraCalls } = await openPage(DESKTOP);
     expect(await cameraCalls()).toBe(0);

@@ -7,6 +7,8 @@ const EXTENSIONS = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'web
 
 const state = {
   photo: null,
+  /** The caller's own portrait, for /v1/merge (a File in memory only, like the photo). */
+  portrait: null,
   templates: [],
   template: null,
   result: null,
@@ -119,8 +121,18 @@ async function loadGallery() {
   }));
 }
 
+/** Not a catalogue template: the caller's own portrait, sent with the photo to /v1/merge. */
+const OWN_PORTRAIT = { id: 'merge', name: 'Your own portrait' };
+
+$('portrait').addEventListener('change', () => {
+  const file = $('portrait').files?.[0];
+  if (!file) return;
+  state.portrait = file;
+  chooseTemplate(OWN_PORTRAIT.id);
+});
+
 function chooseTemplate(id) {
-  state.template = state.templates.find((t) => t.id === id) ?? null;
+  state.template = id === OWN_PORTRAIT.id ? OWN_PORTRAIT : state.templates.find((t) => t.id === id) ?? null;
   for (const button of document.querySelectorAll('.gallery button')) {
     button.setAttribute('aria-pressed', String(button.dataset.template === id));
   }
@@ -269,7 +281,7 @@ $('show-landmarks').addEventListener('change', () => void drawLandmarks());
 // ---- the picture -----------------------------------------------------------------------------
 
 function settings() {
-  return { strength: $('strength').value, face: $('face').value, format: $('format').value, maxSize: $('size').value };
+  return { strength: $('strength').value, shape: $('shape').value, face: $('face').value, format: $('format').value, maxSize: $('size').value };
 }
 
 async function render({ reveal = false } = {}) {
@@ -278,12 +290,15 @@ async function render({ reveal = false } = {}) {
   const template = state.template;
   const form = new FormData();
   form.append('image', state.photo, 'photo');
+  const merge = template.id === OWN_PORTRAIT.id;
+  if (merge) form.append('template', state.portrait, 'portrait');
   for (const [name, value] of Object.entries(settings())) form.append(name, value);
   $('result-frame').setAttribute('aria-busy', 'true');
   setStatus(`Making your picture with “${template.name}”…`);
   if (reveal && NARROW.matches) $('result-panel').scrollIntoView({ block: 'start' });
   const started = performance.now();
-  const response = await fetch(`/v1/effects/${encodeURIComponent(template.id)}`, { method: 'POST', body: form, headers: authHeaders() });
+  const url = merge ? '/v1/merge' : `/v1/effects/${encodeURIComponent(template.id)}`;
+  const response = await fetch(url, { method: 'POST', body: form, headers: authHeaders() });
   if (seq !== state.renderSeq) return;
   $('result-frame').setAttribute('aria-busy', 'false');
   if (!response.ok) {
@@ -331,6 +346,7 @@ $('share').addEventListener('click', async () => {
 });
 
 $('strength').addEventListener('input', () => { $('strength-value').textContent = $('strength').value; });
+$('shape').addEventListener('input', () => { $('shape-value').textContent = $('shape').value; });
 // A setting changed: make the picture again (once the slider is let go).
 $('settings').addEventListener('change', () => void render());
 $('settings').addEventListener('submit', (event) => event.preventDefault());
