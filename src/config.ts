@@ -23,6 +23,10 @@ export interface Config {
   readonly minFaceScore: number;
   /** Most faces reported per image (the detector keeps the most confident ones). */
   readonly maxFaces: number;
+  /** The selfie cascade: BlazeFace gate, close-ups on a smaller SSD, rescue, upright landmarks, sideways retry, pose and quality. */
+  readonly faceCascade: boolean;
+  /** SSD's input size for close-ups (the gate's verdict); 512 for everything else. */
+  readonly closeUpSsdSize: number;
   /** Inference worker threads, each with its own model set. */
   readonly poolSize: number;
   /** Jobs that may wait per worker before the pool refuses more. */
@@ -244,6 +248,9 @@ export function loadConfig(env: Env = process.env): Config {
     detectMaxSide: r.int('DETECT_MAX_SIDE', 512, 128, 4096),
     minFaceScore: r.num('MIN_FACE_SCORE', 0.5, 0.05, 0.99),
     maxFaces: r.int('MAX_FACES', 20, 1, 100),
+    faceCascade: r.oneOf('FACE_CASCADE', 'on', ['on', 'off']) === 'on',
+    // 320: measured on selfie crops (docs in src/faces/cascade.ts); 256 is faster and still finds close-ups.
+    closeUpSsdSize: Number(r.oneOf('CLOSEUP_SSD_SIZE', '320', ['256', '320', '384', '448', '512'])),
     poolSize,
     queueDepth,
     // Each worker holds one running job plus QUEUE_DEPTH waiting ones.

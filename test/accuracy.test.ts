@@ -4,7 +4,8 @@ import { loadFaceModel, type FaceModel } from '../src/faces/face-model.js';
 import { FACE_API_MODEL_DIR } from '../src/main.js';
 import { decodeToMaxSide } from '../src/imaging/decode.js';
 import { WipeLedger } from '../src/privacy/wipe-ledger.js';
-import { compareFaces, type FaceComparison, type FaceLike } from './landmark-accuracy.js';
+import { compareFaces, nearestError, type FaceComparison, type FaceLike } from './landmark-accuracy.js';
+import { decodeRaw, LOOKING_DOWN, makeCrop, SELFIE_KINDS, type CropSpec } from './selfie-crops.js';
 import { readSample, SAMPLE_NUMBERS } from './samples.js';
 import { postImage, startTestService, type TestService } from './service.js';
 
@@ -21,11 +22,12 @@ beforeAll(async () => {
   svc = await startTestService();
   const config = loadConfig({});
   reference = await loadFaceModel({
-    backend: 'wasm', modelDir: FACE_API_MODEL_DIR, minFaceScore: config.minFaceScore, maxFaces: config.maxFaces,
+    backend: 'wasm', modelDir: FACE_API_MODEL_DIR, minFaceScore: config.minFaceScore, maxFaces: config.maxFaces, cascade: false,
   });
 });
 afterAll(async () => { await svc?.close(); });
 
+/** face-api's reference pipeline (SSD@512, no cascade) on the full-resolution decode. */
 async function referenceFaces(bytes: Uint8Array): Promise<FaceLike[]> {
   const ledger = new WipeLedger();
   const full = await decodeToMaxSide(bytes, 100_000, { maxInputPixels: 50_000_000 }, ledger);
@@ -57,5 +59,47 @@ describe('accuracy against the full-resolution reference pipeline', () => {
       `min IoU ${Math.min(...large.map((c) => c.iou)).toFixed(3)}`);
     expect(large.length).toBeGreaterThanOrEqual(20);
     expect(mean).toBeLessThanOrEqual(0.05);
+  });
+});
+
+describe('selfie crops against the geometric reference', () => {
+  // Portrait 1080 × 1440 crops of every reference face of the six samples (face box at 40, 60 and
+  // 80 % of the width; ±15° and ±35° rolls; mirrored; blurred), and the girl looking down in
+  // sample2. The reference is the sample's reference face carried through the crop's geometry.
+  it('finds the face in every crop, with the landmark error per kind reported', async () => {
+    const byKind = new Map<string, number[]>();
+    const missed: string[] = [];
+    const run = async (n: number, face: FaceLike, index: number, spec: CropSpec): Promise<void> => {
+      const crop = await makeCrop(photos.get(n)!, face, spec);
+      const res = await postImage(`${svc.url}/v1/landmarks`, crop.jpeg);
+      expect(res.status).toBe(200);
+      const body = await res.json() as { faces: FaceLike[] };
+      const error = nearestError(body.faces, crop.reference);
+      if (error === undefined) missed.push(`sample${n} face ${index} ${spec.kind}`);
+      else byKind.set(spec.kind, [...(byKind.get(spec.kind) ?? []), error]);
+    };
+    const photos = new Map<number, Awaited<ReturnType<typeof decodeRaw>>>();
+    for (const n of SAMPLE_NUMBERS) {
+      const bytes = readSample(n);
+      photos.set(n, await decodeRaw(bytes));
+      const ref = await referenceFaces(bytes);
+      for (const [index, face] of ref.entries()) for (const spec of SELFIE_KINDS) await run(n, face, index, spec);
+      if (n === 2) {
+        // The middle face of sample2 (the girl looking down, hair over one eye).
+        const middle = [...ref].sort((a, b) => Math.abs(a.box.x + a.box.width / 2 - 960) - Math.abs(b.box.x + b.box.width / 2 - 960))[0]!;
+        await run(2, middle, -1, LOOKING_DOWN);
+      }
+      photos.delete(n);
+    }
+    let count = 0;
+    for (const [kind, errors] of byKind) {
+      count += errors.length;
+      console.log(`selfie ${kind.padEnd(12)} ${errors.length} found, landmark error mean ${(errors.reduce((a, b) => a + b, 0) / errors.length).toFixed(4)}, worst ${Math.max(...errors).toFixed(4)}`);
+    }
+    console.log(`selfie crops: ${count} found of ${count + missed.length}; missed: ${missed.join(', ') || 'none'}`);
+    expect(count).toBeGreaterThanOrEqual(22 * SELFIE_KINDS.length + 1);
+    expect(missed).toEqual([]);
+    const all = [...byKind.values()].flat();
+    expect(all.reduce((a, b) => a + b, 0) / all.length).toBeLessThanOrEqual(0.05);
   });
 });

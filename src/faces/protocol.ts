@@ -11,6 +11,10 @@ export interface WorkerSettings {
   readonly modelDir: string;
   readonly minFaceScore: number;
   readonly maxFaces: number;
+  /** BlazeFace gate + SSD at closeUpSsdSize for close-ups, rescue, roll and sideways retries (default on). */
+  readonly cascade?: boolean;
+  /** SSD input size for close-ups (default 320). */
+  readonly closeUpSsdSize?: number;
 }
 
 export interface DetectRequest {
