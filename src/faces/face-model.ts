@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { loadBlazeFace, type GateFace } from './blazeface.js';
 import {
-  eyeLineDegrees, GATE_CANDIDATE_SCORE, isCloseUp, missedByDetector, RESCUE_MIN_SCORE, ROLL_CORRECTION_DEG, rotatePoint,
+  eyeLineDegrees, GATE_CANDIDATE_SCORE, isCloseUp, missedByDetector, RESCUE_MIN_SCORE, ROLL_CORRECTION_DEG, ROLL_RECHECK_DEG, rotatePoint,
   ssdBoxFromLandmarks, unturnBox, unturnPoint, type QuarterTurn,
 } from './cascade.js';
 import type { Box, DetectedFace, Point } from './face.js';
@@ -135,7 +135,10 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
 
   /** One pass of the cascade over a square image. */
   async function cascadePass(input: T3, side: number, gate: readonly GateFace[] | undefined): Promise<Found[]> {
-    ssd.setInputSize(gate && isCloseUp(gate) ? closeUpSize : SSD_TRAINED_SIZE);
+    // Only close-ups get the upright landmark pass: on small faces (group photos) it moved the
+    // points away from the full-resolution reference more often than towards it.
+    const closeUp = !!gate && isCloseUp(gate);
+    ssd.setInputSize(closeUp ? closeUpSize : SSD_TRAINED_SIZE);
     const detections = await faceapi.detectAllFaces(input, options);
     ssd.setInputSize(SSD_TRAINED_SIZE);
     const rescued = gate ? missedByDetector(gate, detections.map((d) => d.box), side) : [];
@@ -143,9 +146,17 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
     const found: Found[] = [];
     for (let i = 0; i < marks.length; i++) {
       let landmarks = marks[i]!;
-      if (gate) {
-        const roll = eyeLineDegrees(landmarks);
-        if (Math.abs(roll) > ROLL_CORRECTION_DEG) landmarks = await uprightLandmarks(input, landmarks, roll);
+      if (closeUp && settings.rollCorrection !== false) {
+        // Twice at most: a tilted face's first landmarks misjudge its tilt; the second estimate is better.
+        let roll = eyeLineDegrees(landmarks);
+        if (Math.abs(roll) > ROLL_CORRECTION_DEG) {
+          landmarks = await uprightLandmarks(input, landmarks, roll);
+          const again = eyeLineDegrees(landmarks);
+          if (Math.abs(again - roll) > ROLL_RECHECK_DEG) {
+            roll = again;
+            landmarks = await uprightLandmarks(input, landmarks, roll);
+          }
+        }
       }
       if (i < detections.length) {
         const { box, score } = detections[i]!;
