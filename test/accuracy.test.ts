@@ -5,7 +5,7 @@ import { FACE_API_MODEL_DIR } from '../src/main.js';
 import { decodeToMaxSide } from '../src/imaging/decode.js';
 import { WipeLedger } from '../src/privacy/wipe-ledger.js';
 import { compareFaces, nearestError, type FaceComparison, type FaceLike } from './landmark-accuracy.js';
-import { decodeRaw, LOOKING_DOWN, makeCrop, SELFIE_KINDS, type CropSpec } from './selfie-crops.js';
+import { decodeRaw, LOOKING_DOWN, makeCrop, SELFIE_KINDS, type CropSpec } from '../tools/bench/selfie-crops.js';
 import { readSample, SAMPLE_NUMBERS } from './samples.js';
 import { postImage, startTestService, type TestService } from './service.js';
 

@@ -32,7 +32,7 @@ beforeAll(async () => {
   gate = await loadBlazeFace(tf, BLAZEFACE_DIR);
 });
 
-async function square(image: sharp.Sharp): Promise<import('@tensorflow/tfjs').Tensor3D> {
+async function square(image: ReturnType<typeof sharp>): Promise<import('@tensorflow/tfjs').Tensor3D> {
   const { data, info } = await image.resize(512, 512, { fit: 'inside' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return tf.tidy(() => tf.pad(tf.tensor3d(Int32Array.from(data), [info.height, info.width, 3], 'int32'),
     [[0, 512 - info.height], [0, 512 - info.width], [0, 0]]) as import('@tensorflow/tfjs').Tensor3D);

@@ -25,13 +25,13 @@ type Vec3 = readonly [number, number, number];
 
 /** Landmark index → point of the generic face (x right, y down, z into the head; mm). */
 export const GENERIC_FACE: ReadonlyMap<number, Vec3> = new Map<number, Vec3>([
-  [8, [0, 72, 28]], // chin
-  [17, [-50, -42, 38]], [19, [-32, -52, 24]], [21, [-10, -48, 20]], // brow (image left)
-  [22, [10, -48, 20]], [24, [32, -52, 24]], [26, [50, -42, 38]], // brow (image right)
-  [27, [0, -38, 18]], // nasion
+  [8, [0, 75, 28]], // chin
+  [17, [-50, -52, 38]], [19, [-32, -64, 24]], [21, [-10, -58, 20]], // brow (image left)
+  [22, [10, -58, 20]], [24, [32, -64, 24]], [26, [50, -52, 38]], // brow (image right)
+  [27, [0, -48, 18]], // nasion
   [30, [0, 0, 0]], // nose tip
   [31, [-13, 8, 14]], [33, [0, 10, 10]], [35, [13, 8, 14]], // nostrils, subnasale
-  [36, [-45, -32, 34]], [39, [-15, -32, 26]], [42, [15, -32, 26]], [45, [45, -32, 34]], // eye corners
+  [36, [-45, -40, 34]], [39, [-15, -40, 26]], [42, [15, -40, 26]], [45, [45, -40, 34]], // eye corners
   [48, [-25, 30, 24]], [51, [0, 23, 14]], [54, [25, 30, 24]], [57, [0, 40, 18]], // mouth
   [62, [0, 30, 17]], // inner lip
 ]);

@@ -1,5 +1,10 @@
 import sharp from 'sharp';
-import type { FaceLike } from './landmark-accuracy.js';
+
+/** A face as the accuracy maths sees it (test/landmark-accuracy.ts has the same shape). */
+export interface FaceLike {
+  readonly box: { x: number; y: number; width: number; height: number };
+  readonly landmarks: readonly (readonly [number, number])[];
+}
 
 /**
  * Selfie-like portrait crops (1080 × 1440) of the sample photos' faces, with the reference face
