@@ -16,12 +16,18 @@ export const CLOSE_UP_MIN_FRACTION = 0.2;
 export const CLOSE_UP_MIN_SCORE = 0.8;
 /** Gate candidates at or above this score count as faces for the close-up rule (so small faces veto it). */
 export const GATE_CANDIDATE_SCORE = 0.3;
-/** Gate faces at or above this score that SSD did not find are rescued. */
+/** Gate faces at or above this score that SSD did not find are rescued... */
 export const RESCUE_MIN_SCORE = 0.8;
+/** ...and large ones (CLOSE_UP_MIN_FRACTION of the side) from this score: the gate is reliable on large faces. */
+export const RESCUE_LARGE_MIN_SCORE = 0.6;
+/** The sideways retry takes a quarter turn only when the gate is sure there and surer than on the photo as it is, by this much. */
+export const TURN_MARGIN = 0.15;
 /** A landmark eye line tilted more than this (degrees) gets a second, upright landmark pass. */
 export const ROLL_CORRECTION_DEG = 10;
 /** ...and a third when the upright pass's own eye line differs from the first estimate by more than this. */
 export const ROLL_RECHECK_DEG = 3;
+/** When the landmarks' eye line and the gate's eyes differ by more than this, the gate's tilt is used. */
+export const ROLL_DISAGREE_DEG = 20;
 
 /**
  * A close-up: the gate found at least one face, and every candidate it found (down to
@@ -47,18 +53,23 @@ export function calibratedGateBox(g: GateFace, side: number): Box {
   return { x: cx - width / 2, y: cy - height / 2, width, height };
 }
 
+/** A face the gate sees at CLOSE_UP_MIN_FRACTION of the side or more. */
+export function isLarge(g: GateFace): boolean {
+  return g.width >= CLOSE_UP_MIN_FRACTION;
+}
+
 function contains(box: Box, [x, y]: Point): boolean {
   return x >= box.x && x <= box.x + box.width && y >= box.y && y <= box.y + box.height;
 }
 
 /** Sure gate faces whose centre lies in no SSD box (and in no other rescued face): SSD missed them. */
-export function missedByDetector(gate: readonly GateFace[], found: readonly Box[], side: number): { box: Box; score: number }[] {
-  const rescued: { box: Box; score: number }[] = [];
+export function missedByDetector(gate: readonly GateFace[], found: readonly Box[], side: number): { box: Box; score: number; gate: GateFace }[] {
+  const rescued: { box: Box; score: number; gate: GateFace }[] = [];
   for (const g of gate) {
-    if (g.score < RESCUE_MIN_SCORE) continue;
+    if (g.score < (isLarge(g) ? RESCUE_LARGE_MIN_SCORE : RESCUE_MIN_SCORE)) continue;
     const centre: Point = [(g.x + g.width / 2) * side, (g.y + g.height / 2) * side];
     if (found.some((b) => contains(b, centre)) || rescued.some((r) => contains(r.box, centre))) continue;
-    rescued.push({ box: calibratedGateBox(g, side), score: g.score });
+    rescued.push({ box: calibratedGateBox(g, side), score: g.score, gate: g });
   }
   return rescued;
 }
@@ -127,4 +138,45 @@ export function unturnBox(b: Box, turn: QuarterTurn, side: number): Box {
   const a = unturnPoint([b.x, b.y], turn, side);
   const c = unturnPoint([b.x + b.width, b.y + b.height], turn, side);
   return { x: Math.min(a[0], c[0]), y: Math.min(a[1], c[1]), width: Math.abs(c[0] - a[0]), height: Math.abs(c[1] - a[1]) };
+}
+
+/** The gate's face whose centre lies in `box` (pixels), the surest first. */
+export function gateFaceIn(gate: readonly GateFace[], box: Box, side: number): GateFace | undefined {
+  return gate.find((g) => contains(box, [(g.x + g.width / 2) * side, (g.y + g.height / 2) * side]));
+}
+
+/** The gate's eye line in degrees, clockwise on screen (its first eye is the image-left one on an upright face). */
+export function gateEyeDegrees(g: GateFace): number {
+  const [[lx, ly], [rx, ry]] = g.eyes;
+  return (Math.atan2(ry - ly, rx - lx) * 180) / Math.PI;
+}
+
+/** a − b folded into (−180, 180]. */
+export function angleDifference(a: number, b: number): number {
+  const d = (((a - b) % 360) + 360) % 360;
+  return d > 180 ? d - 360 : d;
+}
+
+/** An SSD-shaped box of a face in its own upright frame: centre in image pixels, size, and the face's roll. */
+export interface UprightBox {
+  readonly centre: Point;
+  readonly width: number;
+  readonly height: number;
+  readonly roll: number;
+}
+
+/** The upright SSD-shaped box around landmarks seen with tilt `roll`. */
+export function uprightLandmarkBox(landmarks: readonly Point[], roll: number): UprightBox {
+  const n = landmarks.length;
+  const pivot: Point = [landmarks.reduce((s, p) => s + p[0], 0) / n, landmarks.reduce((s, p) => s + p[1], 0) / n];
+  const box = ssdBoxFromLandmarks(landmarks.map((p) => rotatePoint(p, pivot, -roll)));
+  return { centre: rotatePoint([box.x + box.width / 2, box.y + box.height / 2], pivot, roll), width: box.width, height: box.height, roll };
+}
+
+/** The gate's calibrated box for a face tilted by `roll`: the calibration's centre offset turns with the face. */
+export function uprightGateBox(g: GateFace, side: number, roll: number): UprightBox {
+  const gateCentre: Point = [(g.x + g.width / 2) * side, (g.y + g.height / 2) * side];
+  const box = calibratedGateBox(g, side);
+  const centre = rotatePoint([box.x + box.width / 2, box.y + box.height / 2], gateCentre, roll);
+  return { centre, width: box.width, height: box.height, roll };
 }

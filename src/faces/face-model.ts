@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { loadBlazeFace, type GateFace } from './blazeface.js';
 import {
-  eyeLineDegrees, GATE_CANDIDATE_SCORE, isCloseUp, missedByDetector, RESCUE_MIN_SCORE, ROLL_CORRECTION_DEG, ROLL_RECHECK_DEG, rotatePoint,
-  ssdBoxFromLandmarks, unturnBox, unturnPoint, type QuarterTurn,
+  angleDifference, calibratedGateBox, eyeLineDegrees, GATE_CANDIDATE_SCORE, gateEyeDegrees, gateFaceIn, isCloseUp, isLarge, missedByDetector, RESCUE_MIN_SCORE,
+  ROLL_CORRECTION_DEG, ROLL_DISAGREE_DEG, ROLL_RECHECK_DEG, ssdBoxFromLandmarks, TURN_MARGIN, unturnBox, unturnPoint, uprightGateBox,
+  uprightLandmarkBox, type QuarterTurn, type UprightBox,
 } from './cascade.js';
 import type { Box, DetectedFace, Point } from './face.js';
 import { estimatePose } from './pose.js';
@@ -102,17 +103,15 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
   }
 
   /**
-   * Landmarks again on a crop turned upright (the net was trained on upright faces): the crop is
-   * the SSD-shaped box of the upright face, sampled at most 224 px wide, and the points are mapped back.
+   * Landmarks on a crop turned upright (the net was trained on upright faces): the crop is an
+   * SSD-shaped box of the upright face, given by its centre and size in image pixels, sampled at
+   * most 224 px wide; the points are mapped back to the image.
    */
-  async function uprightLandmarks(input: T3, first: readonly Point[], roll: number): Promise<Point[]> {
-    const n = first.length;
-    const pivot: Point = [first.reduce((s, p) => s + p[0], 0) / n, first.reduce((s, p) => s + p[1], 0) / n];
-    const box = ssdBoxFromLandmarks(first.map((p) => rotatePoint(p, pivot, -roll)));
-    const centre = rotatePoint([box.x + box.width / 2, box.y + box.height / 2], pivot, roll);
-    const k = Math.max(1, box.width / 224);
-    const cw = Math.max(8, Math.round(box.width / k));
-    const ch = Math.max(8, Math.round(box.height / k));
+  async function landmarksUpright(input: T3, box: UprightBox): Promise<Point[]> {
+    const { centre, width, height, roll } = box;
+    const k = Math.max(1, width / 224);
+    const cw = Math.max(8, Math.round(width / k));
+    const ch = Math.max(8, Math.round(height / k));
     const a = (roll * Math.PI) / 180;
     const [c, s] = [Math.cos(a) * k, Math.sin(a) * k];
     // Continuous crop point q → image point centre + R·(q − crop centre); tf's transform works on pixel indices (−0.5).
@@ -131,40 +130,48 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
     }
   }
 
+  /**
+   * A close-up face's landmarks, made robust to roll: the tilt comes from the landmarks, or from
+   * the gate's eyes when the two disagree (a face the landmark net misread); a tilted face is
+   * measured again upright, and once more if that pass finds a different tilt.
+   */
+  async function rollRobust(input: T3, first: Point[] | undefined, g: GateFace, side: number): Promise<Point[]> {
+    const gateRoll = gateEyeDegrees(g);
+    let roll = first ? eyeLineDegrees(first) : gateRoll;
+    const trustGate = !first || Math.abs(angleDifference(roll, gateRoll)) > ROLL_DISAGREE_DEG;
+    if (trustGate) roll = gateRoll;
+    if (Math.abs(roll) <= ROLL_CORRECTION_DEG) return first && !trustGate ? first : (await landmarksOn(input, [calibratedGateBox(g, side)]))[0]!;
+    let landmarks = await landmarksUpright(input, trustGate ? uprightGateBox(g, side, roll) : uprightLandmarkBox(first!, roll));
+    // A second estimate far from the first means the points are unreliable: no further turn on their word.
+    const again = eyeLineDegrees(landmarks);
+    const change = Math.abs(angleDifference(again, roll));
+    if (change > ROLL_RECHECK_DEG && change <= ROLL_DISAGREE_DEG) landmarks = await landmarksUpright(input, uprightLandmarkBox(landmarks, again));
+    return landmarks;
+  }
+
   interface Found { box: Box; score: number; landmarks: Point[] }
 
   /** One pass of the cascade over a square image. */
   async function cascadePass(input: T3, side: number, gate: readonly GateFace[] | undefined): Promise<Found[]> {
-    // Only close-ups get the upright landmark pass: on small faces (group photos) it moved the
-    // points away from the full-resolution reference more often than towards it.
     const closeUp = !!gate && isCloseUp(gate);
+    // Only large faces (by the gate) get the roll-robust landmarks: on small faces (group photos)
+    // the upright pass moved the points away from the full-resolution reference more often than towards it.
+    const robustFor = (g: GateFace | undefined): g is GateFace => settings.rollCorrection !== false && !!g && isLarge(g);
     ssd.setInputSize(closeUp ? closeUpSize : SSD_TRAINED_SIZE);
     const detections = await faceapi.detectAllFaces(input, options);
     ssd.setInputSize(SSD_TRAINED_SIZE);
-    const rescued = gate ? missedByDetector(gate, detections.map((d) => d.box), side) : [];
-    const marks = await landmarksOn(input, [...detections, ...rescued.map((r) => r.box)]);
+    const boxes = detections.map((d): Box => ({ x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height }));
     const found: Found[] = [];
-    for (let i = 0; i < marks.length; i++) {
-      let landmarks = marks[i]!;
-      if (closeUp && settings.rollCorrection !== false) {
-        // Twice at most: a tilted face's first landmarks misjudge its tilt; the second estimate is better.
-        let roll = eyeLineDegrees(landmarks);
-        if (Math.abs(roll) > ROLL_CORRECTION_DEG) {
-          landmarks = await uprightLandmarks(input, landmarks, roll);
-          const again = eyeLineDegrees(landmarks);
-          if (Math.abs(again - roll) > ROLL_RECHECK_DEG) {
-            roll = again;
-            landmarks = await uprightLandmarks(input, landmarks, roll);
-          }
-        }
-      }
-      if (i < detections.length) {
-        const { box, score } = detections[i]!;
-        found.push({ box: { x: box.x, y: box.y, width: box.width, height: box.height }, score, landmarks });
-      } else {
-        // A rescued face: its box is SSD's shape around its landmarks, its score the gate's.
-        found.push({ box: ssdBoxFromLandmarks(landmarks), score: rescued[i - detections.length]!.score, landmarks });
-      }
+    const marks = await landmarksOn(input, detections);
+    for (let i = 0; i < detections.length; i++) {
+      const g = gate ? gateFaceIn(gate, boxes[i]!, side) : undefined;
+      const landmarks = robustFor(g) ? await rollRobust(input, marks[i]!, g, side) : marks[i]!;
+      found.push({ box: boxes[i]!, score: detections[i]!.score, landmarks });
+    }
+    // Faces the gate is sure of and SSD missed: landmarks on the gate's box reshaped to SSD's.
+    for (const { box, score, gate: g } of gate ? missedByDetector(gate, boxes, side) : []) {
+      const landmarks = robustFor(g) ? await rollRobust(input, undefined, g, side) : (await landmarksOn(input, [box]))[0]!;
+      found.push({ box: ssdBoxFromLandmarks(landmarks), score, landmarks });
     }
     return found.slice(0, settings.maxFaces);
   }
@@ -194,15 +201,18 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
     ints.fill(0);
     try {
       let turn: QuarterTurn = 0;
-      let found = await cascadePass(input, side, blaze ? await blaze.detect(input, GATE_CANDIDATE_SCORE) : undefined);
+      const gate = blaze ? await blaze.detect(input, GATE_CANDIDATE_SCORE) : undefined;
+      let found = await cascadePass(input, side, gate);
+      const sureness = Math.max(0, ...(gate ?? []).map((g) => g.score));
       // Nothing at all: the photo may be sideways with its EXIF orientation stripped. The gate
       // alone looks at the two quarter turns; the full cascade runs only on one where it sees a face.
       for (const t of blaze && found.length === 0 ? [90, 270] as const : []) {
         const image = turned(input, t);
         try {
-          const gate = await blaze!.detect(image, GATE_CANDIDATE_SCORE);
-          if (!gate.some((g) => g.score >= RESCUE_MIN_SCORE)) continue;
-          found = (await cascadePass(image, side, gate)).map((f) => ({
+          const turnedGate = await blaze!.detect(image, GATE_CANDIDATE_SCORE);
+          const best = Math.max(0, ...turnedGate.map((g) => g.score));
+          if (best < RESCUE_MIN_SCORE || best < sureness + TURN_MARGIN) continue;
+          found = (await cascadePass(image, side, turnedGate)).map((f) => ({
             ...f, box: unturnBox(f.box, t, side), landmarks: f.landmarks.map((p) => unturnPoint(p, t, side)),
           }));
         } finally {
@@ -238,7 +248,7 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
     await faceapi.detectAllFaces(face, options);
     ssd.setInputSize(SSD_TRAINED_SIZE);
     const image = turned(face, 90);
-    await uprightLandmarks(image, Array.from({ length: 68 }, (_, i): Point => [20 + (i % 9) * 8, 20 + Math.floor(i / 9) * 8]), 20);
+    await landmarksUpright(image, { centre: [56, 56], width: 80, height: 100, roll: 20 });
     image.dispose();
   }
   face.dispose();

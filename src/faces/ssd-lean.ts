@@ -51,7 +51,13 @@ export interface LeanSsd {
  * Replaces `net.forwardInput` (used by face-api's locateFaces) with the lean pass, at 512 px
  * unless `setInputSize` picks another size (face-api reads the size back from the NetInput).
  */
+const installed = new WeakMap<SsdNet, LeanSsd>();
+
 export function installLeanSsd(net: SsdNet, tf: Tfjs): LeanSsd {
+  // face-api's nets are module singletons: several model sets in one thread (tests, the bench's
+  // floor) share one net, so they share one installation and its input size.
+  const existing = installed.get(net);
+  if (existing) return existing;
   let inputSize = SSD_TRAINED_SIZE;
   const anchorsBySize = new Map<number, TF.Tensor3D>();
   net.forwardInput = (input) => {
@@ -78,12 +84,14 @@ export function installLeanSsd(net: SsdNet, tf: Tfjs): LeanSsd {
       conv11.dispose();
     }
   };
-  return {
+  const lean: LeanSsd = {
     setInputSize(size: number): void {
       if (!Number.isInteger(size) || size % 32 !== 0 || size < 128 || size > SSD_TRAINED_SIZE) throw new Error(`SSD input size ${size}: a multiple of 32 in 128–512`);
       inputSize = size;
     },
   };
+  installed.set(net, lean);
+  return lean;
 }
 
 /**

@@ -54,6 +54,16 @@ export interface SelfieCrop {
 
 type P = readonly [number, number];
 
+/** The iBUG 68 layout's left–right partner of each point (a point on the midline is its own). */
+export const MIRROR_68: readonly number[] = [
+  16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, // jaw
+  26, 25, 24, 23, 22, 21, 20, 19, 18, 17, // brows
+  27, 28, 29, 30, 35, 34, 33, 32, 31, // nose
+  45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40, // eyes
+  54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55, // outer lip
+  64, 63, 62, 61, 60, 67, 66, 65, // inner lip
+];
+
 /** Crop point → photo point, and back. */
 function mapping(face: FaceLike, spec: CropSpec): { toPhoto(q: P): P; toCrop(p: P): P } {
   const cx = face.box.x + face.box.width / 2;
@@ -114,7 +124,9 @@ export async function makeCrop(photo: RawImage, face: FaceLike, spec: CropSpec):
   if (spec.blur > 0) image = image.blur(spec.blur);
   const jpeg = await image.jpeg({ quality: 90 }).toBuffer();
   raw.fill(0);
-  const landmarks = face.landmarks.map((p) => map.toCrop(p));
+  // In a mirrored crop the landmark net numbers points by image side: the reference's points swap with their mirror partners.
+  const carried = face.landmarks.map((p) => map.toCrop(p));
+  const landmarks = spec.mirror ? MIRROR_68.map((i) => carried[i]!) : carried;
   const xs = landmarks.map((p) => p[0]);
   const ys = landmarks.map((p) => p[1]);
   const box = { x: Math.min(...xs), y: Math.min(...ys), width: Math.max(...xs) - Math.min(...xs), height: Math.max(...ys) - Math.min(...ys) };
