@@ -109,7 +109,7 @@ describe('wipeWasmTensorsOnDispose on tfjs-backend-wasm', () => {
     expect(heap().indexOf(asInt32)).toBe(-1);
   });
 
-  it('after the cascade on a close-up (gate, small SSD, upright pass) and on a sideways one (quarter turns), no copy of the input is left in the heap', async () => {
+  it('after the cascade on a close-up (gate, small SSD, upright pass) and on a sideways one, no copy of the input is left in the heap', async () => {
     const model = await loadFaceModel({ backend: 'wasm', modelDir: FACE_API_MODEL_DIR, minFaceScore: 0.5, maxFaces: 20 });
     // sample1's left face as a portrait close-up, upright and turned a quarter (so the sideways retry runs).
     for (const turn of [0, 90]) {
@@ -124,7 +124,8 @@ describe('wipeWasmTensorsOnDispose on tfjs-backend-wasm', () => {
       const pixels = new Uint8Array(data);
       const faces = await model.detect(pixels, info.width, info.height);
       expect(faces.length, `turn ${turn}`).toBeGreaterThanOrEqual(1);
-      if (turn === 90) expect(faces[0]!.rotation).toBe(270);
+      // Sideways: found either as a face rolled by about 90° (upright landmark pass on the gate's eyes) or after a quarter turn.
+      if (turn === 90) expect(faces[0]!.rotation === 270 || Math.abs(Math.abs(faces[0]!.pose!.roll) - 90) < 30).toBe(true);
       expect(pixels.every((v) => v === 0)).toBe(true);
       for (const needle of needles) expect(heap().indexOf(needle)).toBe(-1);
     }
