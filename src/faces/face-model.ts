@@ -158,8 +158,11 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
     // the upright pass moved the points away from the full-resolution reference more often than towards it.
     const robustFor = (g: GateFace | undefined): g is GateFace => settings.rollCorrection !== false && !!g && isLarge(g);
     ssd.setInputSize(closeUp ? closeUpSize : SSD_TRAINED_SIZE);
-    const detections = await faceapi.detectAllFaces(input, options);
+    let detections = await faceapi.detectAllFaces(input, options);
     ssd.setInputSize(SSD_TRAINED_SIZE);
+    // A face the small SSD found and the gate did not is a small face: the photo has small faces
+    // besides the big one, and the small SSD may have missed others like it, so SSD@512 runs after all.
+    if (closeUp && detections.some((d) => !gateFaceIn(gate, d.box, side))) detections = await faceapi.detectAllFaces(input, options);
     const boxes = detections.map((d): Box => ({ x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height }));
     const found: Found[] = [];
     const marks = await landmarksOn(input, detections);
