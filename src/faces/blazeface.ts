@@ -78,7 +78,8 @@ export async function loadBlazeFace(tf: Tfjs, dir: string): Promise<BlazeFace> {
 
   async function detect(square: TF.Tensor3D, minScore: number): Promise<GateFace[]> {
     const [scores16, scores8, boxes16, boxes8] = tf.tidy(() => {
-      const resized = tf.image.resizeBilinear(tf.cast(square, 'float32') as TF.Tensor3D, [BLAZEFACE_SIZE, BLAZEFACE_SIZE]);
+      // Resized straight from the int32 image (the output is float): no full-size float copy to make and wipe.
+      const resized = tf.image.resizeBilinear(square, [BLAZEFACE_SIZE, BLAZEFACE_SIZE]);
       const input = tf.expandDims(tf.sub(tf.div(resized, 127.5), 1), 0);
       return model.execute(input, ['Identity:0', 'Identity_1:0', 'Identity_2:0', 'Identity_3:0']) as TF.Tensor[];
     });

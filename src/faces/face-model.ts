@@ -158,8 +158,12 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
     // the upright pass moved the points away from the full-resolution reference more often than towards it.
     const robustFor = (g: GateFace | undefined): g is GateFace => settings.rollCorrection !== false && !!g && isLarge(g);
     ssd.setInputSize(closeUp ? closeUpSize : SSD_TRAINED_SIZE);
-    let detections = await faceapi.detectAllFaces(input, options);
-    ssd.setInputSize(SSD_TRAINED_SIZE);
+    let detections;
+    try {
+      detections = await faceapi.detectAllFaces(input, options);
+    } finally {
+      ssd.setInputSize(SSD_TRAINED_SIZE);
+    }
     // A face the small SSD found and the gate did not is a small face: the photo has small faces
     // besides the big one, and the small SSD may have missed others like it, so SSD@512 runs after all.
     if (closeUp && detections.some((d) => !gateFaceIn(gate, d.box, side))) detections = await faceapi.detectAllFaces(input, options);
@@ -230,7 +234,8 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
         box: f.box,
         score: f.score,
         landmarks: f.landmarks,
-        ...(blaze ? { pose: estimatePose(f.landmarks), quality: faceQuality(pixels, width, height, f.box) } : {}),
+        pose: estimatePose(f.landmarks),
+        quality: faceQuality(pixels, width, height, f.box),
         ...(turn !== 0 ? { rotation: turn } : {}),
       }));
     } finally {
