@@ -19,7 +19,7 @@ import { startServerProcess, type ServerProcess } from './server-process.js';
  * with FACE_CASCADE=off), both servers up, runs alternating A-B then B-A each round so that the
  * shared machine's load falls on both alike. Cases: an effect on close-up crops (1 and 4 clients),
  * an effect on a 12 MP EXIF-rotated selfie (1 client), landmarks on the group photos (4 clients).
- * Prints rates with server CPU per answer; asserts nothing.
+ * `--only <text>` runs the cases whose label contains it. Prints rates with server CPU per answer; asserts nothing.
  */
 const { values: args } = parseArgs({
   options: {
@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '2' },
     effect: { type: 'string', default: 'astronaut' },
+    only: { type: 'string', default: '' },
   },
 });
 const durationMs = Number(args.duration) * 1000;
@@ -69,11 +70,12 @@ const cases: { label: string; path: string; bodies: PreparedBody[]; clients: num
   { label: `12 MP EXIF-6 selfie effects/${args.effect}, 1 client`, path: effectPath, bodies: [phone!], clients: 1 },
   { label: 'group landmarks, 4 clients', path: '/v1/landmarks', bodies: groups, clients: 4 },
 ];
+const chosen = cases.filter((c) => c.label.includes(args.only));
 const results = new Map<string, { a: LevelResult[]; b: LevelResult[] }>();
 const run = (server: ServerProcess, c: (typeof cases)[number]): Promise<LevelResult> =>
   runLevel(server, c.path, c.bodies, c.clients, durationMs, headers, 1000, config.poolSize);
 for (let round = 0; round < Number(args.rounds); round++) {
-  for (const c of cases) {
+  for (const c of chosen) {
     const slot = results.get(c.label) ?? { a: [], b: [] };
     results.set(c.label, slot);
     const order: ['a' | 'b', ServerProcess][] = round % 2 === 0 ? [['a', a], ['b', b]] : [['b', b], ['a', a]];
