@@ -69,7 +69,7 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
   await faceapi.nets.ssdMobilenetv1.loadFromDisk(settings.modelDir);
   const ssd = installLeanSsd(faceapi.nets.ssdMobilenetv1 as unknown as SsdNet, tf);
   const cascade = settings.cascade ?? true;
-  const closeUpSize = settings.closeUpSsdSize ?? 320;
+  const closeUpSize = settings.closeUpSsdSize ?? 256;
   await faceapi.nets.faceLandmark68Net.loadFromDisk(settings.modelDir);
   const options = new faceapi.SsdMobilenetv1Options({ minConfidence: settings.minFaceScore, maxResults: settings.maxFaces });
 

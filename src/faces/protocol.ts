@@ -15,7 +15,7 @@ export interface WorkerSettings {
   readonly cascade?: boolean;
   /** Second landmark pass on an upright crop for faces tilted > 10° (default on; off only for measurements). */
   readonly rollCorrection?: boolean;
-  /** SSD input size for close-ups (default 320). */
+  /** SSD input size for close-ups (default 256, as CLOSEUP_SSD_SIZE). */
   readonly closeUpSsdSize?: number;
 }
 
