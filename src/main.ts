@@ -150,6 +150,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     modelDir: FACE_API_MODEL_DIR,
     minFaceScore: config.minFaceScore,
     maxFaces: config.maxFaces,
+    cascade: config.faceCascade,
+    closeUpSsdSize: config.closeUpSsdSize,
   }).then(async (created) => {
     pool = created;
     await warmPipeline(created, {

@@ -70,3 +70,20 @@ export function compareFaces(found: readonly FaceLike[], reference: readonly Fac
     };
   });
 }
+
+/**
+ * The normalised landmark error of the face in `found` that lies nearest the reference (by
+ * landmark centroid), or undefined when none lies within one inter-ocular distance of it.
+ */
+export function nearestError(found: readonly FaceLike[], reference: FaceLike): number | undefined {
+  const [rx, ry] = centre(reference.landmarks, 0, 68);
+  const iod = interOcular(reference.landmarks);
+  let best: number | undefined;
+  for (const face of found) {
+    const [x, y] = centre(face.landmarks, 0, 68);
+    if (Math.hypot(x - rx, y - ry) > iod) continue;
+    const error = normalisedError(face, reference);
+    if (best === undefined || error < best) best = error;
+  }
+  return best;
+}

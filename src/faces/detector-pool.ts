@@ -60,6 +60,8 @@ function workerUrl(): URL {
 export async function createDetectorPool(options: PoolOptions): Promise<DetectorPool> {
   const settings: WorkerSettings = {
     backend: options.backend, modelDir: options.modelDir, minFaceScore: options.minFaceScore, maxFaces: options.maxFaces,
+    ...(options.cascade === undefined ? {} : { cascade: options.cascade }),
+    ...(options.closeUpSsdSize === undefined ? {} : { closeUpSsdSize: options.closeUpSsdSize }),
   };
   const capacity = options.size * options.queueDepth;
   const queue: Pending[] = [];

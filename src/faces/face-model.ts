@@ -1,7 +1,17 @@
 import { createRequire } from 'node:module';
-import type { DetectedFace, Point } from './face.js';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.js';
+import { loadBlazeFace, type GateFace } from './blazeface.js';
+import {
+  angleDifference, calibratedGateBox, eyeLineDegrees, GATE_CANDIDATE_SCORE, gateEyeDegrees, gateFaceIn, isCloseUp, isLarge, missedByDetector, RESCUE_MIN_SCORE,
+  ROLL_CORRECTION_DEG, ROLL_DISAGREE_DEG, ROLL_RECHECK_DEG, ssdBoxFromLandmarks, TURN_MARGIN, unturnBox, unturnPoint, uprightGateBox,
+  uprightLandmarkBox, type QuarterTurn, type UprightBox,
+} from './cascade.js';
+import type { Box, DetectedFace, Point } from './face.js';
+import { estimatePose } from './pose.js';
+import { faceQuality } from './quality.js';
 import type { BackendInfo, WorkerSettings } from './protocol.js';
-import { installLeanSsd, type SsdNet } from './ssd-lean.js';
+import { installLeanSsd, SSD_TRAINED_SIZE, type SsdNet } from './ssd-lean.js';
 import { wipeWasmTensorsOnDispose } from './wasm-heap-wipe.js';
 
 /**
@@ -19,6 +29,9 @@ type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
 type Tfjs = typeof import('@tensorflow/tfjs');
 
 const require = createRequire(import.meta.url);
+
+/** The vendored BlazeFace short-range model (models/blazeface/README.md). */
+export const BLAZEFACE_DIR = join(PACKAGE_ROOT, 'models', 'blazeface');
 
 /** tensorflow: tfjs-node, which registers the 'tensorflow' backend; only ever on explicit request. */
 function loadNativeBackend(choice: WorkerSettings['backend']): boolean {
@@ -51,7 +64,9 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
   if (!native) wipeWasmTensorsOnDispose(tf.backend());
 
   await faceapi.nets.ssdMobilenetv1.loadFromDisk(settings.modelDir);
-  installLeanSsd(faceapi.nets.ssdMobilenetv1 as unknown as SsdNet, tf);
+  const ssd = installLeanSsd(faceapi.nets.ssdMobilenetv1 as unknown as SsdNet, tf);
+  const cascade = settings.cascade ?? true;
+  const closeUpSize = settings.closeUpSsdSize ?? 256;
   await faceapi.nets.faceLandmark68Net.loadFromDisk(settings.modelDir);
   const options = new faceapi.SsdMobilenetv1Options({ minConfidence: settings.minFaceScore, maxResults: settings.maxFaces });
 
@@ -61,6 +76,116 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
     faceApi: faceapi.version,
     simd: !native && tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
   };
+
+  const blaze = cascade ? await loadBlazeFace(tf, BLAZEFACE_DIR) : undefined;
+  type T3 = import('@tensorflow/tfjs').Tensor3D;
+  type Detection = InstanceType<FaceApi['FaceDetection']>;
+  const toPoints = (positions: readonly { x: number; y: number }[]): Point[] => positions.map((p): Point => [p.x, p.y]);
+
+  /** face-api's own landmark step (withFaceLandmarks): crop on the box, 68 points, shifted back. */
+  async function landmarksOn(input: T3, boxes: readonly (Detection | Box)[]): Promise<Point[][]> {
+    const rects = boxes.map((b) => ('box' in b ? b : new faceapi.Rect(b.x, b.y, b.width, b.height)));
+    const crops = await faceapi.extractFaceTensors(input as never, rects) as unknown as T3[];
+    try {
+      const out: Point[][] = [];
+      for (let i = 0; i < crops.length; i++) {
+        const marks = await faceapi.nets.faceLandmark68Net.detectLandmarks(crops[i]!) as InstanceType<FaceApi['FaceLandmarks68']>;
+        const box = 'box' in boxes[i]! ? (boxes[i] as Detection).box : boxes[i] as Box;
+        out.push(toPoints(marks.shiftBy(box.x, box.y).positions));
+      }
+      return out;
+    } finally {
+      tf.dispose(crops);
+    }
+  }
+
+  /**
+   * Landmarks on a crop turned upright (the net was trained on upright faces): the crop is an
+   * SSD-shaped box of the upright face, given by its centre and size in image pixels, sampled at
+   * most 224 px wide; the points are mapped back to the image.
+   */
+  async function landmarksUpright(input: T3, box: UprightBox): Promise<Point[]> {
+    const { centre, width, height, roll } = box;
+    const k = Math.max(1, width / 224);
+    const cw = Math.max(8, Math.round(width / k));
+    const ch = Math.max(8, Math.round(height / k));
+    const a = (roll * Math.PI) / 180;
+    const [c, s] = [Math.cos(a) * k, Math.sin(a) * k];
+    // Continuous crop point q → image point centre + R·(q − crop centre); tf's transform works on pixel indices (−0.5).
+    const toImage = ([qx, qy]: Point): Point => [centre[0] + c * (qx - cw / 2) - s * (qy - ch / 2), centre[1] + s * (qx - cw / 2) + c * (qy - ch / 2)];
+    const [ox, oy] = toImage([0.5, 0.5]);
+    const crop = tf.tidy(() => {
+      const image = tf.expandDims(tf.cast(input, 'float32'), 0) as import('@tensorflow/tfjs').Tensor4D;
+      const transform = tf.tensor2d([[c, -s, ox - 0.5, s, c, oy - 0.5, 0, 0]]);
+      return tf.squeeze(tf.image.transform(image, transform, 'bilinear', 'constant', 0, [ch, cw]), [0]) as T3;
+    });
+    try {
+      const marks = await faceapi.nets.faceLandmark68Net.detectLandmarks(crop) as InstanceType<FaceApi['FaceLandmarks68']>;
+      return toPoints(marks.positions).map(toImage);
+    } finally {
+      crop.dispose();
+    }
+  }
+
+  /**
+   * A close-up face's landmarks, made robust to roll: the tilt comes from the landmarks, or from
+   * the gate's eyes when the two disagree (a face the landmark net misread); a tilted face is
+   * measured again upright, and once more if that pass finds a different tilt.
+   */
+  async function rollRobust(input: T3, first: Point[] | undefined, g: GateFace, side: number): Promise<Point[]> {
+    const gateRoll = gateEyeDegrees(g);
+    let roll = first ? eyeLineDegrees(first) : gateRoll;
+    const trustGate = !first || Math.abs(angleDifference(roll, gateRoll)) > ROLL_DISAGREE_DEG;
+    if (trustGate) roll = gateRoll;
+    if (Math.abs(roll) <= ROLL_CORRECTION_DEG) return first && !trustGate ? first : (await landmarksOn(input, [calibratedGateBox(g, side)]))[0]!;
+    let landmarks = await landmarksUpright(input, trustGate ? uprightGateBox(g, side, roll) : uprightLandmarkBox(first!, roll));
+    // A second estimate far from the first means the points are unreliable: no further turn on their word.
+    const again = eyeLineDegrees(landmarks);
+    const change = Math.abs(angleDifference(again, roll));
+    if (change > ROLL_RECHECK_DEG && change <= ROLL_DISAGREE_DEG) landmarks = await landmarksUpright(input, uprightLandmarkBox(landmarks, again));
+    return landmarks;
+  }
+
+  interface Found { box: Box; score: number; landmarks: Point[] }
+
+  /** One pass of the cascade over a square image. */
+  async function cascadePass(input: T3, side: number, gate: readonly GateFace[] | undefined): Promise<Found[]> {
+    const closeUp = !!gate && isCloseUp(gate);
+    // Only large faces (by the gate) get the roll-robust landmarks: on small faces (group photos)
+    // the upright pass moved the points away from the full-resolution reference more often than towards it.
+    const robustFor = (g: GateFace | undefined): g is GateFace => settings.rollCorrection !== false && !!g && isLarge(g);
+    ssd.setInputSize(closeUp ? closeUpSize : SSD_TRAINED_SIZE);
+    let detections;
+    try {
+      detections = await faceapi.detectAllFaces(input, options);
+    } finally {
+      ssd.setInputSize(SSD_TRAINED_SIZE);
+    }
+    // A face the small SSD found and the gate did not is a small face: the photo has small faces
+    // besides the big one, and the small SSD may have missed others like it, so SSD@512 runs after all.
+    if (closeUp && detections.some((d) => !gateFaceIn(gate, d.box, side))) detections = await faceapi.detectAllFaces(input, options);
+    const boxes = detections.map((d): Box => ({ x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height }));
+    const found: Found[] = [];
+    const marks = await landmarksOn(input, detections);
+    for (let i = 0; i < detections.length; i++) {
+      const g = gate ? gateFaceIn(gate, boxes[i]!, side) : undefined;
+      const landmarks = robustFor(g) ? await rollRobust(input, marks[i]!, g, side) : marks[i]!;
+      found.push({ box: boxes[i]!, score: detections[i]!.score, landmarks });
+    }
+    // Faces the gate is sure of and SSD missed: landmarks on the gate's box reshaped to SSD's.
+    for (const { box, score, gate: g } of gate ? missedByDetector(gate, boxes, side) : []) {
+      const landmarks = robustFor(g) ? await rollRobust(input, undefined, g, side) : (await landmarksOn(input, [box]))[0]!;
+      found.push({ box: ssdBoxFromLandmarks(landmarks), score, landmarks });
+    }
+    return found.slice(0, settings.maxFaces);
+  }
+
+  function turned(input: T3, turn: QuarterTurn): T3 {
+    return tf.tidy(() => {
+      const t = tf.transpose(input, [1, 0, 2]);
+      return (turn === 90 ? tf.reverse(t, 1) : tf.reverse(t, 0)) as T3;
+    });
+  }
 
   async function detect(pixels: Uint8Array, width: number, height: number): Promise<DetectedFace[]> {
     // An owned int32 copy goes into the tensor (tfjs would otherwise make its own, unwipeable copy).
@@ -76,27 +201,61 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
       const to = y * side * 3;
       for (let i = 0; i < row; i++) ints[to + i] = pixels[from + i] ?? 0;
     }
-    pixels.fill(0);
     const input = tf.tensor3d(ints, [side, side, 3], 'int32');
     ints.fill(0);
     try {
-      const results = await faceapi.detectAllFaces(input, options).withFaceLandmarks();
-      return results.map((r) => ({
-        box: { x: r.detection.box.x, y: r.detection.box.y, width: r.detection.box.width, height: r.detection.box.height },
-        score: r.detection.score,
-        landmarks: r.landmarks.positions.map((p): Point => [p.x, p.y]),
+      let turn: QuarterTurn = 0;
+      const gate = blaze ? await blaze.detect(input, GATE_CANDIDATE_SCORE) : undefined;
+      let found = await cascadePass(input, side, gate);
+      const sureness = Math.max(0, ...(gate ?? []).map((g) => g.score));
+      // Nothing at all: the photo may be sideways with its EXIF orientation stripped. The gate
+      // alone looks at the two quarter turns; the full cascade runs only on one where it sees a face.
+      for (const t of blaze && found.length === 0 ? [90, 270] as const : []) {
+        const image = turned(input, t);
+        try {
+          const turnedGate = await blaze!.detect(image, GATE_CANDIDATE_SCORE);
+          const best = Math.max(0, ...turnedGate.map((g) => g.score));
+          if (best < RESCUE_MIN_SCORE || best < sureness + TURN_MARGIN) continue;
+          found = (await cascadePass(image, side, turnedGate)).map((f) => ({
+            ...f, box: unturnBox(f.box, t, side), landmarks: f.landmarks.map((p) => unturnPoint(p, t, side)),
+          }));
+        } finally {
+          image.dispose();
+        }
+        if (found.length > 0) {
+          turn = t;
+          break;
+        }
+      }
+      return found.map((f): DetectedFace => ({
+        box: f.box,
+        score: f.score,
+        landmarks: f.landmarks,
+        pose: estimatePose(f.landmarks),
+        quality: faceQuality(pixels, width, height, f.box),
+        ...(turn !== 0 ? { rotation: turn } : {}),
       }));
     } finally {
+      pixels.fill(0);
       input.dispose();
     }
   }
 
-  // Warm-up: compile every kernel of both nets before the first real request arrives.
-  // At SSD's own input size (512), so the wasm heap grows once to the size real requests need.
+  // Warm-up: compile every kernel of every net (both SSD sizes, the turn and the upright crop)
+  // before the first real request arrives, at SSD's own input size (512), so the wasm heap grows
+  // once to the size real requests need.
   const warm = new Uint8Array(512 * 384 * 3).map((_, i) => (i * 37) % 251);
   await detect(warm, 512, 384);
   const face = tf.zeros([112, 112, 3], 'int32') as import('@tensorflow/tfjs').Tensor3D;
   const landmarks = await faceapi.nets.faceLandmark68Net.detectLandmarks(face);
+  if (blaze) {
+    ssd.setInputSize(closeUpSize);
+    await faceapi.detectAllFaces(face, options);
+    ssd.setInputSize(SSD_TRAINED_SIZE);
+    const image = turned(face, 90);
+    await landmarksUpright(image, { centre: [56, 56], width: 80, height: 100, roll: 20 });
+    image.dispose();
+  }
   face.dispose();
   void landmarks;
 

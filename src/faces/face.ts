@@ -1,4 +1,6 @@
 import type { Point } from '../imaging/geometry.js';
+import type { Pose } from './pose.js';
+import type { FaceQuality } from './quality.js';
 
 export type { Point };
 
@@ -15,6 +17,15 @@ export interface DetectedFace {
   readonly score: number;
   /** The 68 iBUG landmarks: jaw 0–16, brows 17–26, nose 27–35, eyes 36–47, mouth 48–67. */
   readonly landmarks: readonly Point[];
+  /** Head pose fitted from the landmarks (src/faces/pose.ts: degrees, signs documented there). */
+  readonly pose?: Pose;
+  /** Sharpness, brightness and size of the face in the detector's copy (src/faces/quality.ts). */
+  readonly quality?: FaceQuality;
+  /**
+   * Set when the face was found only after turning the image clockwise by this many degrees
+   * (a sideways photo without EXIF orientation); box and landmarks are still in the image's own pixels.
+   */
+  readonly rotation?: 90 | 270;
 }
 
 /** Index ranges of the 68-point layout (end exclusive), named as face-api names them. */
@@ -33,8 +44,8 @@ export type LandmarkPart = keyof typeof LANDMARK_PARTS;
 /** Maps a face from the detector's working image back to the upright original's pixels. */
 export function scaleFace(face: DetectedFace, sx: number, sy: number): DetectedFace {
   return {
+    ...face,
     box: { x: face.box.x * sx, y: face.box.y * sy, width: face.box.width * sx, height: face.box.height * sy },
-    score: face.score,
     landmarks: face.landmarks.map(([x, y]) => [x * sx, y * sy] as const),
   };
 }

@@ -11,6 +11,12 @@ export interface WorkerSettings {
   readonly modelDir: string;
   readonly minFaceScore: number;
   readonly maxFaces: number;
+  /** BlazeFace gate + SSD at closeUpSsdSize for close-ups, rescue, roll and sideways retries (default on). */
+  readonly cascade?: boolean;
+  /** Second landmark pass on an upright crop for faces tilted > 10° (default on; off only for measurements). */
+  readonly rollCorrection?: boolean;
+  /** SSD input size for close-ups (default 256, as CLOSEUP_SSD_SIZE). */
+  readonly closeUpSsdSize?: number;
 }
 
 export interface DetectRequest {

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readSample, SAMPLE_NUMBERS } from '../../test/samples.js';
 import { FACE_API_MODEL_DIR } from '../main.js';
-import { installLeanSsd, type SsdNet, type SsdNetInput } from './ssd-lean.js';
+import { anchorsForSize, installLeanSsd, type SsdNet, type SsdNetInput, type SsdParams } from './ssd-lean.js';
 
 /**
  * The lean SSD pass against face-api's own, on the real wasm backend and the sample photos: the
@@ -73,6 +73,19 @@ describe('installLeanSsd', () => {
     const [mine, theirs] = [await peak(lean), await peak(original)];
     expect(tf.memory().numTensors).toBe(before);
     expect(mine).toBeLessThan(theirs * 0.5);
+  });
+
+  it('regenerates the anchors: at 512 exactly the stored 5118, at 320 the 20/10/5/3/2/1 grids with sizes × 1.6', () => {
+    const stored = ((faceapi.nets.ssdMobilenetv1 as unknown as SsdNet).params as SsdParams).output_layer.extra_dim;
+    const same = anchorsForSize(tf, stored, 512);
+    expect(maxDifference(same.dataSync() as Float32Array, stored.dataSync() as Float32Array)).toBeLessThan(1e-6);
+    const small = anchorsForSize(tf, stored, 320);
+    expect(small.shape).toEqual([1, 20 * 20 * 3 + (10 * 10 + 5 * 5 + 3 * 3 + 2 * 2 + 1) * 6, 4]);
+    const s = small.dataSync();
+    const t = stored.dataSync();
+    expect(s[2]! - s[0]!).toBeCloseTo((t[2]! - t[0]!) * 1.6, 5); // first anchor's height
+    expect((s[1]! + s[3]!) / 2).toBeCloseTo(0.5 / 20, 5); // first cell's centre
+    tf.dispose([same, small]);
   });
 
   it('disposes what it made when a layer fails', () => {

@@ -39,26 +39,95 @@ export interface SsdNet {
 
 const EPSILON = 0.0010000000474974513;
 
-/** Replaces `net.forwardInput` (used by face-api's locateFaces) with the lean pass. */
-export function installLeanSsd(net: SsdNet, tf: Tfjs): void {
+/** SSD's own input size: the size it was trained at, and the size of the anchors stored with its weights. */
+export const SSD_TRAINED_SIZE = 512;
+
+export interface LeanSsd {
+  /** Input size of the following passes (a multiple of 32; 512 is face-api's own). */
+  setInputSize(size: number): void;
+}
+
+/**
+ * Replaces `net.forwardInput` (used by face-api's locateFaces) with the lean pass, at 512 px
+ * unless `setInputSize` picks another size (face-api reads the size back from the NetInput).
+ */
+const installed = new WeakMap<SsdNet, LeanSsd>();
+
+export function installLeanSsd(net: SsdNet, tf: Tfjs): LeanSsd {
+  // face-api's nets are module singletons: several model sets in one thread (tests, the bench's
+  // floor) share one net, so they share one installation and its input size.
+  const existing = installed.get(net);
+  if (existing) return existing;
+  let inputSize = SSD_TRAINED_SIZE;
+  const anchorsBySize = new Map<number, TF.Tensor3D>();
   net.forwardInput = (input) => {
     const params = net.params;
     if (!params) throw new Error('SsdMobilenetv1 - load model before inference');
+    const size = inputSize;
+    let anchors = anchorsBySize.get(size);
+    if (!anchors) {
+      anchors = size === SSD_TRAINED_SIZE ? params.output_layer.extra_dim : tf.keep(anchorsForSize(tf, params.output_layer.extra_dim, size));
+      anchorsBySize.set(size, anchors);
+    }
     const x = tf.tidy(() => {
-      const batch = tf.cast(input.toBatchTensor(512, false), 'float32');
+      const batch = tf.cast(input.toBatchTensor(size, false), 'float32');
       return tf.sub(tf.div(batch, 127.5), 1) as T4;
     });
     const { out, conv11 } = mobileNetV1(tf, x, params.mobilenetv1);
     try {
       return tf.tidy(() => {
         const { boxPredictions, classPredictions } = predictionLayer(tf, out, conv11, params.prediction_layer);
-        return outputLayer(tf, boxPredictions, classPredictions, params.output_layer);
+        return outputLayer(tf, boxPredictions, classPredictions, { extra_dim: anchors });
       });
     } finally {
       out.dispose();
       conv11.dispose();
     }
   };
+  const lean: LeanSsd = {
+    setInputSize(size: number): void {
+      if (!Number.isInteger(size) || size % 32 !== 0 || size < 128 || size > SSD_TRAINED_SIZE) throw new Error(`SSD input size ${size}: a multiple of 32 in 128–512`);
+      inputSize = size;
+    },
+  };
+  installed.set(net, lean);
+  return lean;
+}
+
+/**
+ * face-api ships SSD's anchors for 512 px only (5118 of them: 32², 16², 8², 4², 2², 1² cells).
+ * At another input size the feature maps have other grids (ceil of the size over each stride), so
+ * the anchors are regenerated: the same per-cell shapes, centred on the new grid, with sizes
+ * scaled by 512 / size — the net predicts boxes relative to anchors of a fixed size in pixels, so a
+ * smaller input needs anchors that are a larger fraction of it (else boxes come out size/512 too small).
+ * Stored format: [y1, x1, y2, x2] as fractions of the input, cells row-major, anchors within a cell.
+ */
+export function anchorsForSize(tf: Tfjs, stored: TF.Tensor3D, size: number): TF.Tensor3D {
+  const data = stored.dataSync();
+  const out: number[] = [];
+  let offset = 0;
+  let trained = SSD_TRAINED_SIZE / 16;
+  let grid = Math.ceil(size / 16);
+  const scale = SSD_TRAINED_SIZE / size;
+  for (let layer = 0; layer < 6; layer++) {
+    const perCell = layer === 0 ? 3 : 6;
+    for (let y = 0; y < grid; y++) {
+      for (let x = 0; x < grid; x++) {
+        for (let k = 0; k < perCell; k++) {
+          const a = (offset + k) * 4;
+          const h = (data[a + 2]! - data[a]!) * scale;
+          const w = (data[a + 3]! - data[a + 1]!) * scale;
+          const cy = (y + 0.5) / grid;
+          const cx = (x + 0.5) / grid;
+          out.push(cy - h / 2, cx - w / 2, cy + h / 2, cx + w / 2);
+        }
+      }
+    }
+    offset += trained * trained * perCell;
+    trained = Math.ceil(trained / 2);
+    grid = Math.ceil(grid / 2);
+  }
+  return tf.tensor3d(out, [1, out.length / 4, 4]);
 }
 
 function pointwiseConvLayer(tf: Tfjs, x: T4, p: Pointwise, strides: [number, number]): T4 {

@@ -1,5 +1,7 @@
 import type { DetectedFace, LandmarkPart, Point } from '../faces/face.js';
 import { LANDMARK_PARTS } from '../faces/face.js';
+import type { Pose } from '../faces/pose.js';
+import type { FaceQuality } from '../faces/quality.js';
 import type { DecodeLimits } from '../imaging/decode.js';
 import type { ImageContext } from './image-context.js';
 import { produced, runSteps, type RunContext, type StageObserver } from './run.js';
@@ -21,6 +23,9 @@ export interface FaceLandmarks {
   readonly score: number;
   readonly landmarks: readonly Point[];
   readonly parts: Record<LandmarkPart, readonly Point[]>;
+  readonly pose?: Pose;
+  readonly quality?: FaceQuality;
+  readonly rotation?: 90 | 270;
 }
 
 /** The body of a 200 from /v1/landmarks: pixels of the upright image, largest face first. */
@@ -43,6 +48,9 @@ export function toFaceLandmarks(face: DetectedFace): FaceLandmarks {
     score: Math.round(face.score * 1000) / 1000,
     landmarks,
     parts,
+    ...(face.pose ? { pose: face.pose } : {}),
+    ...(face.quality ? { quality: face.quality } : {}),
+    ...(face.rotation ? { rotation: face.rotation } : {}),
   };
 }
 

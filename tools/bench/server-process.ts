@@ -95,7 +95,8 @@ export async function waitReady(url: string, timeoutMs = 120_000, intervalMs = 1
   throw new Error(`${url} not ready within ${timeoutMs} ms`);
 }
 
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/** `entry`: another build's server.js (the bench's --baseline), else this build's. */
+export async function startServerProcess(env: Record<string, string>, entry = SERVER): Promise<ServerProcess> {
   const started = performance.now();
   // The node flags and glibc settings of `npm start`: freed memory overwritten with tcache off, and
   // two malloc arenas so libvips' threads do not each keep their own fragmented arena (measured:
@@ -103,7 +104,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   // The server logs at its default level, as in production, to /dev/null: its log writes are
   // synchronous, and a stdout pipe read by this busy, niced process could fill and stall them.
   const port = await freePort();
-  const child = spawn(process.execPath, [...START_NODE_FLAGS, SERVER], {
+  const child = spawn(process.execPath, [...START_NODE_FLAGS, entry], {
     env: { MALLOC_PERTURB_: '165', MALLOC_ARENA_MAX: '2', GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0', ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
