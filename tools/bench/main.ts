@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { loadConfig } from '../../src/config.js';
 import { FACE_API_MODEL_DIR, TEMPLATE_ASSET_ROOTS } from '../../src/main.js';
 import { parseEffectFields } from '../../src/http/routes/effects-schema.js';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { readTemplateDefinitions } from '../../src/pipeline/templates/load.js';
 import { multipartBody, type PreparedBody } from '../loadtest/multipart.js';
 import { measureEffectFloor, measureFloor, measureParallelFloor, type EffectFloorOptions, type FloorOptions, type FloorResult } from './floor.js';
@@ -90,7 +91,7 @@ if (parallel) {
 // Built once: the effect floor is measured around every effect level with the same templates.
 const effectOptions: EffectFloorOptions | undefined = effect ? {
   template: effect,
-  definitions: readTemplateDefinitions(resolve(import.meta.dirname, '..', '..', config.templatesDir)),
+  definitions: readTemplateDefinitions(resolve(PACKAGE_ROOT, config.templatesDir)),
   assetRoots: TEMPLATE_ASSET_ROOTS,
   params: parseEffectFields({}, undefined, { maxSize: config.effectMaxSize, defaultSize: config.effectDefaultSize }),
   effectMinFacePx: config.effectMinFacePx,
