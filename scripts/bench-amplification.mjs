@@ -1,4 +1,4 @@
-/* global fetch, FormData, Blob, setTimeout */
+/* global fetch, FormData, Blob, setTimeout, setInterval, clearInterval */
 // Memory amplification of small uploads (issue 13, item 2): starts the BUILT server
 // (`node <root>/dist/src/server.js`, the `npm start` node flags and malloc settings, wasm,
 // POOL_SIZE=2) and sends each of the issue's cases, alone or four at once, to /v1/landmarks.
@@ -11,7 +11,7 @@
 // memory on a server without the fix.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { animatedWebp, interlacedPng16, progressiveJpeg444, zTxtPng } from './hostile-images.mjs';
@@ -80,5 +80,50 @@ for (const [name, count, make] of cases) {
   const answers = await Promise.all(Array.from({ length: count }, () => post(url, bytes)));
   const peak = kib(status(child.pid), 'VmHWM');
   console.log(`${name} | ${(bytes.length / 1024).toFixed(0)} | ${count} | ${[...new Set(answers)].join(', ')} | ${(before / MiB).toFixed(0)} | ${((peak - before) / MiB).toFixed(0)} | ${estimate(bytes)}`);
+}
+
+// Every case at once, plus four ordinary photos: the peak of the whole process (goal ≤ 1 GB).
+{
+  const all = [];
+  for (const [, count, make] of cases) { const bytes = await make(); for (let i = 0; i < count; i++) all.push(bytes); }
+  for (let i = 0; i < 4; i++) all.push(photo);
+  await new Promise((r) => setTimeout(r, 500));
+  writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
+  const answers = await Promise.all(all.map((bytes) => post(url, bytes)));
+  const counts = answers.reduce((m, a) => ({ ...m, [a]: (m[a] ?? 0) + 1 }), {});
+  console.log(`every case at once (${all.length} requests): peak RSS ${(kib(status(child.pid), 'VmHWM') / MiB).toFixed(0)} MiB; answers ${JSON.stringify(counts)}`);
+}
+
+// 64 slow clients (4 KiB, then a byte every 100 ms; reconnecting 100 ms after each cut) while
+// normal photos are sent one after another for 15 s: from one address, then from 16.
+for (const addresses of [1, 16]) {
+  let stop = false;
+  const boundary = 'slowbenchboundary';
+  const head = `POST /v1/landmarks HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\n`
+    + `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${photo.length + 200}\r\n\r\n`
+    + `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\n`;
+  const slowOnce = (from) => new Promise((done) => {
+    const socket = connect({ port, host: '127.0.0.1', localAddress: from });
+    let i = 0;
+    const timer = setInterval(() => { if (socket.writable) socket.write(photo.subarray(4096 + i, 4096 + ++i)); }, 100);
+    socket.on('error', () => undefined);
+    socket.on('close', () => { clearInterval(timer); done(); });
+    socket.write(head);
+    socket.write(photo.subarray(0, 4096));
+  });
+  const slow = Array.from({ length: 64 }, async (_, n) => {
+    const from = `127.0.1.${1 + (n % addresses)}`;
+    while (!stop) { await slowOnce(from); await new Promise((r) => setTimeout(r, 100)); }
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
+  const answers = [];
+  for (const until = Date.now() + 15_000; Date.now() < until;) answers.push(await post(url, photo));
+  stop = true;
+  const peak = kib(status(child.pid), 'VmHWM');
+  await Promise.all(slow);
+  const served = answers.filter((a) => a === '200').length;
+  console.log(`64 slow clients from ${addresses} address(es): normal requests served ${served} of ${answers.length} (${((100 * served) / answers.length).toFixed(0)} %), `
+    + `others ${JSON.stringify([...new Set(answers.filter((a) => a !== '200'))])}; peak RSS ${(peak / MiB).toFixed(0)} MiB`);
 }
 child.kill('SIGTERM');
