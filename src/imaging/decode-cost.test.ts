@@ -26,7 +26,10 @@ describe('readDecodeProfile', () => {
     expect(profileOf(await sharp(photo).resize(64).webp({ lossless: true }).toBuffer())).toMatchObject({ format: 'webp', lossless: true, width: 64 });
     expect(profileOf(await sharp(photo).resize(64).ensureAlpha(0.5).webp().toBuffer())).toMatchObject({ channels: 4, lossless: false });
     expect(profileOf(await animatedWebp(7000))).toMatchObject({ width: 7000, height: 7000, animated: true });
-    expect(profileOf(await sharp(photo).resize(64).avif({ effort: 0 }).toBuffer())).toMatchObject({ format: 'avif', width: 64, bitDepth: 8 });
+    expect(profileOf(await sharp(photo).resize(64).avif({ effort: 0 }).toBuffer())).toMatchObject({ format: 'avif', width: 64, bitDepth: 8, channels: 3 });
+    // The alpha plane is an auxiliary image (auxC) and 10-bit depth is in pixi: both read from the boxes.
+    expect(profileOf(await sharp(photo).resize(64).ensureAlpha(0.5).avif({ effort: 0, bitdepth: 10 }).toBuffer()))
+      .toMatchObject({ format: 'avif', width: 64, bitDepth: 10, channels: 4 });
   });
 });
 

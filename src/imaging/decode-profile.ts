@@ -1,3 +1,4 @@
+import { walkPropertyBoxes } from './isobmff.js';
 import type { ImageFormat } from './sniff.js';
 
 /**
@@ -145,38 +146,24 @@ function avifProfile(b: Uint8Array): DecodeProfile {
   let width = 0;
   let height = 0;
   let bitDepth = 8;
-  let colourChannels = 3;
+  let maxPixiChannels = 0;
   let alpha = false;
-  const walk = (start: number, end: number, depth: number): void => {
-    for (let at = start; at + 8 <= end && depth < 6;) {
-      let size = u32be(b, at);
-      const type = ascii(b, at + 4, 4);
-      let body = at + 8;
-      if (size === 1) {
-        size = u32be(b, at + 8) * 0x100000000 + u32be(b, at + 12);
-        body = at + 16;
-      } else if (size === 0) {
-        size = end - at;
-      }
-      if (size < 8 || at + size > end) return;
-      if (type === 'meta') walk(body + 4, at + size, depth + 1);
-      else if (type === 'iprp' || type === 'ipco') walk(body, at + size, depth + 1);
-      else if (type === 'ispe') {
-        const w = u32be(b, body + 4);
-        const h = u32be(b, body + 8);
-        if (w * h > width * height) { width = w; height = h; }
-      } else if (type === 'pixi') {
-        const count = u8(b, body + 4);
-        for (let i = 0; i < count; i++) bitDepth = Math.max(bitDepth, u8(b, body + 5 + i));
-        if (count === 1) colourChannels = Math.min(colourChannels, 1);
-      } else if (type === 'auxC') {
-        if (ascii(b, body + 4, Math.min(44, at + size - body - 4)).includes('alpha')) alpha = true;
-      }
-      at += size;
+  walkPropertyBoxes(b, (type, body, end) => {
+    if (type === 'ispe') {
+      const w = u32be(b, body + 4);
+      const h = u32be(b, body + 8);
+      if (w * h > width * height) { width = w; height = h; }
+    } else if (type === 'pixi') {
+      const count = u8(b, body + 4);
+      for (let i = 0; i < count; i++) bitDepth = Math.max(bitDepth, u8(b, body + 5 + i));
+      // The alpha plane has a pixi of its own with one channel: greyscale only if no pixi has more.
+      maxPixiChannels = Math.max(maxPixiChannels, count);
+    } else if (type === 'auxC') {
+      if (ascii(b, body + 4, Math.min(44, end - body - 4)).includes('alpha')) alpha = true;
     }
-  };
-  walk(0, b.length, 0);
+  });
   if (width === 0) throw new ProfileError('AVIF has no ispe property');
+  const colourChannels = maxPixiChannels === 1 ? 1 : 3;
   const channels = colourChannels + (alpha ? 1 : 0);
   return {
     format: 'avif', width, height, channels, bitDepth,

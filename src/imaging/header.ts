@@ -1,3 +1,4 @@
+import { walkPropertyBoxes } from './isobmff.js';
 import type { ImageFormat } from './sniff.js';
 
 /**
@@ -161,32 +162,15 @@ function avifHeader(bytes: Uint8Array): ImageHeader {
   let best: { width: number; height: number } | undefined;
   let clap: { width: number; height: number } | undefined;
   let quarterTurns = 0;
-  const walk = (start: number, end: number, depth: number): void => {
-    for (let at = start; at + 8 <= end && depth < 6;) {
-      let size = r.u32(at);
-      const type = r.ascii(at + 4, 4);
-      let body = at + 8;
-      if (size === 1) {
-        size = r.u32(at + 8) * 0x100000000 + r.u32(at + 12);
-        body = at + 16;
-      } else if (size === 0) {
-        size = end - at;
-      }
-      // A box that overruns its parent ends the walk; a missing ispe is reported below.
-      if (size < 8 || at + size > end) return;
-      if (type === 'meta') walk(body + 4, at + size, depth + 1);
-      else if (type === 'iprp' || type === 'ipco') walk(body, at + size, depth + 1);
-      else if (type === 'ispe') {
-        const width = r.u32(body + 4);
-        const height = r.u32(body + 8);
-        if (!best || width * height > best.width * best.height) best = { width, height };
-      } else if (type === 'clap') {
-        clap = { width: roundFraction(r.u32(body), r.u32(body + 4)), height: roundFraction(r.u32(body + 8), r.u32(body + 12)) };
-      } else if (type === 'irot') quarterTurns = r.u8(body) & 3;
-      at += size;
-    }
-  };
-  walk(0, bytes.length, 0);
+  walkPropertyBoxes(bytes, (type, body) => {
+    if (type === 'ispe') {
+      const width = r.u32(body + 4);
+      const height = r.u32(body + 8);
+      if (!best || width * height > best.width * best.height) best = { width, height };
+    } else if (type === 'clap') {
+      clap = { width: roundFraction(r.u32(body), r.u32(body + 4)), height: roundFraction(r.u32(body + 8), r.u32(body + 12)) };
+    } else if (type === 'irot') quarterTurns = r.u8(body) & 3;
+  });
   if (!best) throw new HeaderError('AVIF has no ispe property');
   const stored = clap ? { width: Math.min(clap.width, best.width), height: Math.min(clap.height, best.height) } : best;
   return quarterTurns % 2 === 1
