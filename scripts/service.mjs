@@ -12,7 +12,7 @@ export const SAMPLE_DIR = join(dirname(require.resolve('@vladmandic/face-api/pac
 
 // A one-off key for the service these scripts start, with limits they never reach.
 const KEY = `mk_script_${randomBytes(18).toString('hex')}`;
-const KEY_ENV = { API_KEYS: `script:${KEY}`, RATE_LIMIT_RPS: '100000', RATE_LIMIT_BURST: '100000', DAILY_QUOTA: '1000000000' };
+const KEY_ENV = { API_KEYS: `script:${KEY}`, RATE_LIMIT_RPS: '100000', RATE_LIMIT_BURST: '100000', DAILY_QUOTA: '1000000000', MAX_UPLOADS_PER_CLIENT: '100000' };
 
 export async function startLocal(env = {}) {
   const config = loadConfig({ TFJS_BACKEND: 'wasm', POOL_SIZE: '1', LOG_LEVEL: 'silent', ...KEY_ENV, ...env, PORT: '0', HOST: '127.0.0.1' });

@@ -106,8 +106,11 @@ if (effect) {
 }
 
 // 2. The service over HTTP.
+// Every client of the bench comes from one address: the per-address upload cap is lifted like
+// the rate limits, so that only capacity sheds (503), as across many real clients.
 const server = await startServerProcess({
   API_KEYS: `bench:${key}`, RATE_LIMIT_RPS: '100000', RATE_LIMIT_BURST: '100000', DAILY_QUOTA: '1000000000',
+  MAX_UPLOADS_PER_CLIENT: '100000',
 });
 console.log(`\nserver pid ${server.pid} ready after ${f0(server.readyAfterMs)} ms, RSS ${f0(server.memory().rssMb)} MB idle`);
 /** Every landmark level's rate, for the ratio against the parallel floor at the end. */

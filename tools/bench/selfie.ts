@@ -34,7 +34,7 @@ const durationMs = Number(args.duration) * 1000;
 const config = loadConfig({ ...process.env, TFJS_BACKEND: process.env.TFJS_BACKEND ?? 'wasm' });
 const key = `mk_bench_${randomBytes(18).toString('hex')}`;
 const headers = { authorization: `Bearer ${key}` };
-const env = { API_KEYS: `bench:${key}`, RATE_LIMIT_RPS: '100000', RATE_LIMIT_BURST: '100000', DAILY_QUOTA: '1000000000', TFJS_BACKEND: 'wasm' };
+const env = { API_KEYS: `bench:${key}`, RATE_LIMIT_RPS: '100000', RATE_LIMIT_BURST: '100000', DAILY_QUOTA: '1000000000', MAX_UPLOADS_PER_CLIENT: '100000', TFJS_BACKEND: 'wasm' };
 
 const sampleDir = join(FACE_API_MODEL_DIR, '..', 'demo');
 const reference = await loadFaceModel({ backend: 'wasm', modelDir: FACE_API_MODEL_DIR, minFaceScore: config.minFaceScore, maxFaces: config.maxFaces, cascade: false });
