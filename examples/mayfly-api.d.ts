@@ -74,6 +74,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Swap the face of a photo into a portrait you bring
+         * @description Upload the person's photo (field "image") and a portrait (field "template"), plus the effect's optional fields and templateFace. Every face of the portrait (up to 4, largest first) receives a face of the photo, or only the one templateFace names. Nothing is registered: both uploads are held only in memory and wiped once the answer is sent.
+         */
+        post: operations["mergeFace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/templates": {
         parameters: {
             query?: never;
@@ -120,7 +140,7 @@ export interface components {
             status: number;
             /** @description What happened to this request. */
             detail: string;
-            /** @description Stable machine-readable code, one of: missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request, not_multipart, payload_too_large, unsupported_media_type, image_decode_failed, image_too_large, not_found, method_not_allowed, request_timeout, overloaded, timeout, not_ready, internal_error, missing_credentials, invalid_credentials, forbidden, rate_limited, quota_exceeded, shutting_down, headers_too_large, template_not_found, no_face_detected, face_too_small, too_many_uploads. */
+            /** @description Stable machine-readable code, one of: missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request, not_multipart, payload_too_large, unsupported_media_type, image_decode_failed, image_too_large, not_found, method_not_allowed, request_timeout, overloaded, timeout, not_ready, internal_error, missing_credentials, invalid_credentials, forbidden, rate_limited, quota_exceeded, shutting_down, headers_too_large, template_not_found, no_face_detected, face_too_small, too_many_uploads, expectation_failed, face_pose_unsupported. */
             code: string;
         };
         LandmarksResponse: {
@@ -182,6 +202,26 @@ export interface components {
                         number
                     ][];
                 };
+                /** @description Head pose fitted from the landmarks to a generic 3D face; a mirrored photo flips yaw and roll. */
+                pose?: {
+                    /** @description Degrees; > 0: the face turns towards the image's right. */
+                    yaw: number;
+                    /** @description Degrees; > 0: the face tilts up (chin up). */
+                    pitch: number;
+                    /** @description Degrees; > 0: the face tilts clockwise on screen. */
+                    roll: number;
+                };
+                /** @description Image quality of the face, measured on the detector's working copy. */
+                quality?: {
+                    /** @description Laplacian contrast of the face at a fixed 64 × 64 sampling, 0–100. */
+                    sharpness: number;
+                    /** @description Mean luma of the face box, 0 (black) to 100 (white). */
+                    brightness: number;
+                    /** @description Face box area over image area. */
+                    faceFraction: number;
+                };
+                /** @description Present when the face was found only in the photo turned clockwise by this many degrees (a sideways photo without EXIF orientation); box and landmarks stay in the upright image's pixels. */
+                rotation?: 90 | 270;
             }[];
         };
         LandmarksRequest: {
@@ -196,6 +236,7 @@ export interface components {
             status: "starting" | "ready" | "stopping";
             backend: string | null;
             simd: boolean | null;
+            tensorWipe: boolean | null;
             versions: {
                 mayfly: string;
                 tfjs: string | null;
@@ -213,6 +254,8 @@ export interface components {
             quality?: number;
             /** @description Face swap: how much of the user's face replaces the template's (default 85). */
             strength?: number;
+            /** @description Face swap: how far the template's face shape moves towards the user's, before the texture is placed (default 70). */
+            shape?: number;
             /** @description Which faces to use: all (default), largest, or an index into the faces sorted by size. */
             face?: ("all" | "largest") | number;
             /** @description Long edge of the output image, in pixels. */
@@ -222,6 +265,35 @@ export interface components {
              * @description The photo: JPEG, PNG, WebP or AVIF, as a multipart file part.
              */
             image: Blob;
+        };
+        MergeRequest: {
+            /**
+             * @description Output format (jpg is the same as jpeg); default from the Accept header, else jpeg.
+             * @enum {string}
+             */
+            format?: "jpeg" | "png" | "webp" | "avif" | "jpg";
+            /** @description Encoder quality (default 85). */
+            quality?: number;
+            /** @description Face swap: how much of the user's face replaces the template's (default 85). */
+            strength?: number;
+            /** @description Face swap: how far the template's face shape moves towards the user's, before the texture is placed (default 70). */
+            shape?: number;
+            /** @description Which faces to use: all (default), largest, or an index into the faces sorted by size. */
+            face?: ("all" | "largest") | number;
+            /** @description Long edge of the output image, in pixels. */
+            maxSize?: number;
+            /** @description Which face of the template portrait to replace (0 = largest); default: every face, up to 4. */
+            templateFace?: number;
+            /**
+             * Format: binary
+             * @description The photo: JPEG, PNG, WebP or AVIF, as a multipart file part.
+             */
+            image: Blob;
+            /**
+             * Format: binary
+             * @description The photo: JPEG, PNG, WebP or AVIF, as a multipart file part.
+             */
+            template: Blob;
         };
         Templates: {
             templates: {
@@ -349,7 +421,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The image could not be used (image_decode_failed, no_face_detected, face_too_small); each code has a page at /problems/{code}. */
+            /** @description The image could not be used (image_decode_failed, no_face_detected, face_too_small, face_pose_unsupported); each code has a page at /problems/{code}. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -647,7 +719,164 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The image could not be used (image_decode_failed, no_face_detected, face_too_small); each code has a page at /problems/{code}. */
+            /** @description The image could not be used (image_decode_failed, no_face_detected, face_too_small, face_pose_unsupported); each code has a page at /problems/{code}. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit or daily quota reached (rate_limited, quota_exceeded, too_many_uploads); each code has a page at /problems/{code}. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description Every limit that applies: `<limit>;w=<window seconds>`, comma-separated. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The limit nearest to exhaustion (requests in its window). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request headers too large (headers_too_large); each code has a page at /problems/{code}. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure (internal_error); each code has a page at /problems/{code}. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded, timed out, starting or shutting down (overloaded, timeout, not_ready, shutting_down); each code has a page at /problems/{code}. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mergeFace: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request (1–64 of A-Z a-z 0-9 . _ : -); echoed back, else one is generated. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["MergeRequest"];
+            };
+        };
+        responses: {
+            /** @description The portrait with the face swapped in. */
+            200: {
+                headers: {
+                    /** @description The request id. */
+                    "X-Request-Id"?: string;
+                    /** @description Every limit that applies: `<limit>;w=<window seconds>`, comma-separated. */
+                    "RateLimit-Policy"?: string;
+                    /** @description The limit nearest to exhaustion (requests in its window). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description How many faces of the photo were composited. */
+                    "X-Faces-Used"?: number;
+                    /** @description decode, detect, composite and encode durations in ms. */
+                    "Server-Timing"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": Blob;
+                    "image/png": Blob;
+                    "image/webp": Blob;
+                    "image/avif": Blob;
+                };
+            };
+            /** @description Bad request (missing_image, too_many_files, malformed_multipart, invalid_parameter, bad_request); each code has a page at /problems/{code}. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials (missing_credentials, invalid_credentials); each code has a page at /problems/{code}. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="mayfly" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for these credentials (forbidden); each code has a page at /problems/{code}. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body was not received in time (request_timeout); each code has a page at /problems/{code}. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Upload or image too large (payload_too_large, image_too_large); each code has a page at /problems/{code}. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not multipart, or not a supported image (not_multipart, unsupported_media_type); each code has a page at /problems/{code}. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The image could not be used (image_decode_failed, no_face_detected, face_too_small, face_pose_unsupported); each code has a page at /problems/{code}. */
             422: {
                 headers: {
                     [name: string]: unknown;

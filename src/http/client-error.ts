@@ -72,7 +72,9 @@ export function onClientError(error: ClientError, socket: Duplex): void {
     return;
   }
   answered.add(socket);
-  if (current && !current.writableFinished) {
+  // A request timeout is about the request in flight itself (its body never arrived): it is
+  // answered now, in its place. Only other errors wait for an answer under way.
+  if (current && !current.writableFinished && error.code !== 'ERR_HTTP_REQUEST_TIMEOUT') {
     // A request of this connection is still being answered (garbage pipelined behind a valid
     // upload): its answer must not be lost or interleaved. The 400 follows once it is complete;
     // the request's own deadlines bound the wait.
