@@ -14,7 +14,8 @@ import { startTestService, TEST_API_KEY, type TestService } from './service.js';
  * repository) for people to look at; the assertions do not depend on them.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENS_DIR = process.env.SCREENS_DIR ?? '/work/shared/screens';
+// Screenshots to look at (outside the repository; not the service's no-disk TMPDIR).
+const SCREENS_DIR = process.env.SCREENS_DIR ?? '/tmp/mayfly-screens';
 const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 900 } };
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
