@@ -271,7 +271,9 @@ export function loadConfig(env: Env = process.env, containerMemoryLimit: number 
   const queueDepth = r.int('QUEUE_DEPTH', 2, 0, 1000);
   const requestTimeoutMs = r.int('REQUEST_TIMEOUT_MS', 15_000, 100, 600_000);
   const memoryBudgetBytes = r.int('MEMORY_BUDGET_MB', Math.round(defaultMemoryBudgetBytes(containerMemoryLimit) / MiB), 16, 1_048_576) * MiB;
-  const maxConcurrentUploads = r.int('MAX_CONCURRENT_UPLOADS', Math.max(8, poolSize * (1 + queueDepth) * 2), 1, 100_000);
+  // Many: an upload in progress holds only the bytes it has sent (charged to MEMORY_BUDGET_MB as
+  // they arrive), so slow clients spread over many addresses cannot take every slot.
+  const maxConcurrentUploads = r.int('MAX_CONCURRENT_UPLOADS', 128, 1, 100_000);
   const config: Config = {
     port: r.int('PORT', 8080, 0, 65535),
     host: r.str('HOST', '0.0.0.0'),

@@ -102,3 +102,38 @@ describe('slow uploads', () => {
     expect(served).toBeGreaterThanOrEqual(9);
   });
 });
+
+describe('slow uploads spread over many addresses', () => {
+  // The defaults this time (MAX_CONCURRENT_UPLOADS 128, 32 per address): an upload in progress
+  // holds only what it has sent, so slow clients from many addresses cannot take every slot.
+  let spread: TestService;
+  beforeAll(async () => {
+    spread = await startTestService({ POOL_SIZE: '1', MAX_UPLOADS_PER_CLIENT: '32', UPLOAD_RATE_GRACE_MS: '1000', BODY_IDLE_TIMEOUT_MS: '30000' });
+  });
+  afterAll(async () => { await spread?.close(); });
+
+  it('with 64 slow clients from 16 addresses (reconnecting), at least 90 % of normal requests succeed', async () => {
+    const spreadPort = Number(new URL(spread.url).port);
+    const previous = port;
+    port = spreadPort;
+    try {
+      let stop = false;
+      const attackers = Array.from({ length: 64 }, async (_, n) => {
+        while (!stop) {
+          await slowUpload(`127.0.2.${1 + (n % 16)}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) statuses.push(await normalUpload('127.0.0.9'));
+      stop = true;
+      await Promise.all(attackers);
+      const served = statuses.filter((s) => s === 200).length;
+      console.log(`normal requests served while 64 slow clients from 16 addresses were connected: ${served} of ${statuses.length}`);
+      expect(served).toBeGreaterThanOrEqual(9);
+    } finally {
+      port = previous;
+    }
+  });
+});

@@ -90,7 +90,7 @@ describe('capacity: the one owner of load', () => {
   it('holds decode memory against the budget: 413 beyond what one request may use, 503 when it does not fit now', async () => {
     const { capacity, gauge } = setup();
     const first = capacity.holdMemory(500);
-    expect(await gauge('mayfly_decode_memory_held_bytes')).toBe(500);
+    expect(await gauge('mayfly_memory_budget_held_bytes')).toBe(500);
     expect(() => capacity.holdMemory(601)).toThrow(expect.objectContaining({ code: 'image_too_large', status: 413 }));
     expect(() => capacity.holdMemory(501)).toThrow(expect.objectContaining({ code: 'overloaded', status: 503 }));
     const second = capacity.holdMemory(500);
@@ -98,7 +98,7 @@ describe('capacity: the one owner of load', () => {
     first();
     expect(capacity.counts().memoryBytes).toBe(500);
     second();
-    expect(await gauge('mayfly_decode_memory_held_bytes')).toBe(0);
+    expect(await gauge('mayfly_memory_budget_held_bytes')).toBe(0);
   });
 
   it('refuses new requests while stopping; idle() resolves when the last open one ends', async () => {

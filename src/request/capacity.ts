@@ -164,7 +164,7 @@ function registerGauges(options: CapacityOptions, counts: () => CapacityCounts):
     () => counts().uploads);
   gauge('mayfly_in_flight_requests', 'Image requests past the upload stage, being processed (bounded by MAX_IN_FLIGHT).',
     () => counts().processing);
-  gauge('mayfly_decode_memory_held_bytes', 'Estimated decode memory held by requests decoding now (bounded by MEMORY_BUDGET_MB).',
+  gauge('mayfly_memory_budget_held_bytes', 'Memory held against MEMORY_BUDGET_MB: uploads\' owned bytes as they arrive, and the estimated cost of decodes running now.',
     () => counts().memoryBytes);
   gauge('mayfly_detector_queue_depth', 'Detection jobs waiting for a worker.', () => options.detectorStats()?.queued ?? 0);
   gauge('mayfly_detector_workers', 'Detection workers in the pool.', () => options.detectorStats()?.size ?? 0);

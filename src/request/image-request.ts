@@ -38,7 +38,7 @@ export interface SpineDeps {
   readonly state: ServiceState;
   readonly capacity: Capacity;
   readonly requestTimeoutMs: number;
-  readonly upload: Omit<UploadOptions, 'maxFields' | 'files'>;
+  readonly upload: Omit<UploadOptions, 'maxFields' | 'files' | 'reserve'>;
 }
 
 export function imageRequest<F, R>(deps: SpineDeps, route: ImageRoute<F, R>): RequestHandler {
@@ -47,7 +47,12 @@ export function imageRequest<F, R>(deps: SpineDeps, route: ImageRoute<F, R>): Re
 
 async function serve<F, R>(req: Request, res: Response, next: NextFunction, deps: SpineDeps, route: ImageRoute<F, R>): Promise<void> {
   const { capacity } = deps;
-  const uploadOptions: UploadOptions = { ...deps.upload, maxFields: route.maxFields, files: route.files ?? ['image'] };
+  // The upload's owned bytes are charged to the memory budget as they arrive, until the end.
+  const memory: Release[] = [];
+  const uploadOptions: UploadOptions = {
+    ...deps.upload, maxFields: route.maxFields, files: route.files ?? ['image'],
+    reserve: (bytes) => { memory.push(capacity.holdMemory(bytes)); },
+  };
   let scope: RequestScope | undefined;
   let uploadSlot: Release | undefined;
   let processing: Release | undefined;
@@ -85,6 +90,7 @@ async function serve<F, R>(req: Request, res: Response, next: NextFunction, deps
     scope?.ledger.wipeAll();
     uploadSlot?.();
     processing?.();
+    for (const release of memory) release();
   }
 }
 

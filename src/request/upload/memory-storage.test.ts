@@ -18,10 +18,10 @@ class RecordingLedger extends WipeLedger {
 
 /** Runs the engine on a file stream fed with `chunks`; resolves with what it stored or its error. */
 function store(
-  chunks: Buffer[], opts: { maxBytes: number; contentLength?: number; ledger?: WipeLedger },
+  chunks: Buffer[], opts: { maxBytes: number; contentLength?: number; ledger?: WipeLedger; reserve?: (bytes: number) => void },
 ): Promise<{ stored?: Stored; error?: Error; ledger: WipeLedger }> {
   const ledger = opts.ledger ?? new RecordingLedger();
-  const engine = memoryStorage({ maxBytes: opts.maxBytes, ledgerOf: () => ledger });
+  const engine = memoryStorage({ maxBytes: opts.maxBytes, ledgerOf: () => ledger, reserve: opts.reserve });
   const headers = opts.contentLength === undefined ? {} : { 'content-length': String(opts.contentLength) };
   const req = { headers } as unknown as Request;
   const stream = new PassThrough();
@@ -75,6 +75,31 @@ describe('memoryStorage (multer StorageEngine)', () => {
     const { stored, ledger } = await store(pattern(4, 1000), { maxBytes: 4000, contentLength: 50_000_000 });
     expect(stored!.size).toBe(4000);
     for (const b of (ledger as RecordingLedger).tracked) expect(b.length).toBeLessThanOrEqual(4000);
+  });
+
+  it('holds memory for what arrived, not for what Content-Length claims: every allocation is charged first', async () => {
+    const charged: number[] = [];
+    const { stored, ledger } = await store(pattern(3, 1000), { maxBytes: 50_000_000, contentLength: 40_000_000, reserve: (n) => charged.push(n) });
+    expect(stored!.size).toBe(3000);
+    const allocated = (ledger as RecordingLedger).tracked.reduce((sum, b) => sum + b.length, 0);
+    expect(allocated).toBeLessThanOrEqual(256 * 1024);
+    expect(charged.reduce((a, b) => a + b, 0)).toBe(allocated);
+    // A large upload grows by doubling, each step charged by what it adds.
+    const grown: number[] = [];
+    const big = await store(pattern(40, 64 * 1024), { maxBytes: 50_000_000, contentLength: 40 * 64 * 1024 + 500, reserve: (n) => grown.push(n) });
+    expect(big.stored!.size).toBe(40 * 64 * 1024);
+    expect(grown.length).toBeGreaterThan(2);
+    expect(grown.reduce((a, b) => a + b, 0)).toBe(Math.max(...(big.ledger as RecordingLedger).tracked.map((b) => b.length)));
+  });
+
+  it('refuses the upload when the memory budget has no room, zeroing what it had', async () => {
+    let room = 300 * 1024;
+    const { error, ledger } = await store(pattern(8, 64 * 1024), {
+      maxBytes: 50_000_000, contentLength: 8 * 64 * 1024,
+      reserve: (n) => { if (n > room) throw new Error('overloaded'); room -= n; },
+    });
+    expect(error?.message).toBe('overloaded');
+    for (const b of (ledger as RecordingLedger).tracked) expect(isZeroed(b)).toBe(true);
   });
 
   it('accepts exactly maxBytes and refuses one byte more as LIMIT_FILE_SIZE, zeroing what it had', async () => {

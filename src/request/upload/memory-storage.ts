@@ -15,18 +15,40 @@ import type { WipeLedger } from '../../privacy/wipe-ledger.js';
 export interface MemoryStorageOptions {
   readonly maxBytes: number;
   readonly ledgerOf: (req: Request) => WipeLedger;
+  /**
+   * Charges `bytes` more of owned buffer to the process's memory budget before they are
+   * allocated; throws (an AppError) to refuse. Charges are given back when the request ends.
+   */
+  readonly reserve?: (bytes: number) => void;
 }
 
 const INITIAL_BYTES = 64 * 1024;
+/**
+ * The owned buffer starts at most this large and doubles as bytes arrive, up to the declared
+ * size: an upload holds memory for what it has sent, not for what it claims it will send (a
+ * client trickling bytes with a large Content-Length holds almost nothing).
+ */
+const FIRST_BYTES = 256 * 1024;
 
 export function memoryStorage(options: MemoryStorageOptions): StorageEngine {
   return {
     _handleFile(req, file, callback) {
       const ledger = options.ledgerOf(req);
-      // The request's Content-Length bounds the file's size: start there to avoid regrowing.
+      // The request's Content-Length bounds the file's size: growth stops there.
       const declared = Number(req.headers['content-length']);
-      const hint = Number.isFinite(declared) && declared > 0 ? declared : INITIAL_BYTES;
-      let owned = ledger.track(Buffer.alloc(Math.min(hint, options.maxBytes)));
+      const cap = Math.min(Number.isFinite(declared) && declared > 0 ? declared : options.maxBytes, options.maxBytes);
+      const allocate = (bytes: number, had: number): Buffer => {
+        options.reserve?.(bytes - had);
+        return ledger.track(Buffer.alloc(bytes));
+      };
+      let owned: Buffer;
+      try {
+        owned = allocate(Math.min(cap, Number.isFinite(declared) && declared > 0 ? FIRST_BYTES : INITIAL_BYTES), 0);
+      } catch (error) {
+        file.stream.resume();
+        callback(error as Error);
+        return;
+      }
       let size = 0;
       let done = false;
       const finish = (error: Error | null): void => {
@@ -50,7 +72,14 @@ export function memoryStorage(options: MemoryStorageOptions): StorageEngine {
           return;
         }
         if (size + chunk.length > owned.length) {
-          const grown = ledger.track(Buffer.alloc(Math.min(Math.max(owned.length * 2, size + chunk.length), options.maxBytes)));
+          let grown: Buffer;
+          try {
+            grown = allocate(Math.min(Math.max(owned.length * 2, size + chunk.length), Math.max(cap, size + chunk.length)), owned.length);
+          } catch (error) {
+            chunk.fill(0);
+            finish(error as Error);
+            return;
+          }
           owned.copy(grown, 0, 0, size);
           owned.fill(0);
           owned = grown;

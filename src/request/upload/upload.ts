@@ -14,6 +14,8 @@ export interface UploadOptions {
   readonly maxFields: number;
   /** The file fields the route takes, each exactly once (most routes: ["image"]). */
   readonly files: readonly string[];
+  /** Charges owned upload bytes to the memory budget as they are allocated (throws to refuse). */
+  readonly reserve?: (bytes: number) => void;
 }
 
 /** The uploaded files in memory (views of ledger-tracked buffers) and the form's text fields. */
@@ -101,7 +103,7 @@ export function refuseBody(req: Request, res: Response, ledger: WipeLedger): voi
  */
 export function receiveUpload(req: Request, res: Response, ledger: WipeLedger, options: UploadOptions): Promise<Upload> {
   const parse = multer({
-    storage: memoryStorage({ maxBytes: options.maxUploadBytes, ledgerOf: () => ledger }),
+    storage: memoryStorage({ maxBytes: options.maxUploadBytes, ledgerOf: () => ledger, reserve: options.reserve }),
     limits: {
       fileSize: options.maxUploadBytes,
       files: options.files.length,
