@@ -123,11 +123,11 @@ describe('selfie crops against the geometric reference', () => {
     const all = [...now.values()].flat();
     console.log(`selfie crops: now ${figures(all)} | before ${figures([...before.values()].flat())}; missed now: ${missed.join(', ') || 'none'}`);
     expect(all).toHaveLength(22 * SELFIE_KINDS.length + 1);
-    // The issue asks for every crop; measured: 194 of 199 (the detector alone: 110). Rescuing large
-    // gate faces from 0.6 found 198, but also a "face" in a plaid shirt (RESCUE_LARGE_MIN_SCORE in
-    // src/faces/cascade.ts); from 0.7 the five misses are sample2's and sample4's hardest faces,
-    // rolled or mirrored. The bound holds that level; lower it as they are found.
-    expect(missed.length).toBeLessThanOrEqual(5);
+    // The issue asks for every crop; measured: 198 of 199 (the detector alone: 110). Weak large gate
+    // faces (0.6–0.8) are rescued only once SSD confirms them on a crop around them (VERIFY_CROPS in
+    // src/faces/cascade.ts). The one left, sample2's face 2 rolled −35°, is found but its landmarks
+    // land more than an eye distance off. The bound holds that level; lower it as it is fixed.
+    expect(missed.length).toBeLessThanOrEqual(1);
     const found = all.filter((e): e is number => e !== undefined).sort((a, b) => a - b);
     // Median, not mean: a few faces the landmark net misreads (sample2's hard faces) dominate the mean.
     expect(found[Math.floor(found.length / 2)]!).toBeLessThanOrEqual(0.05);

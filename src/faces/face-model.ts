@@ -5,7 +5,7 @@ import { loadBlazeFace, type GateFace } from './blazeface.js';
 import {
   angleDifference, calibratedGateBox, eyeLineDegrees, GATE_CANDIDATE_SCORE, gateEyeDegrees, gateFaceIn, isCloseUp, isLarge, missedByDetector, RESCUE_MIN_SCORE,
   ROLL_CORRECTION_DEG, ROLL_DISAGREE_DEG, ROLL_RECHECK_DEG, ssdBoxFromLandmarks, TURN_MARGIN, unturnBox, unturnPoint, uprightGateBox,
-  uprightLandmarkBox, type QuarterTurn, type UprightBox,
+  uprightLandmarkBox, verificationBox, VERIFY_CROPS, VERIFY_MIN_SCORE, VERIFY_SSD_SIZE, type QuarterTurn, type UprightBox,
 } from './cascade.js';
 import type { Box, DetectedFace, Point } from './face.js';
 import { estimatePose } from './pose.js';
@@ -150,6 +150,44 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
     return landmarks;
   }
 
+  /** A square, possibly turned region (`box`, width = height) sampled to size × size pixels, black outside the image. */
+  function squareCrop(input: T3, box: UprightBox, size: number): T3 {
+    const k = box.width / size;
+    const a = (box.roll * Math.PI) / 180;
+    const [c, s] = [Math.cos(a) * k, Math.sin(a) * k];
+    const ox = box.centre[0] + c * (0.5 - size / 2) - s * (0.5 - size / 2);
+    const oy = box.centre[1] + s * (0.5 - size / 2) + c * (0.5 - size / 2);
+    return tf.tidy(() => {
+      const image = tf.expandDims(tf.cast(input, 'float32'), 0) as import('@tensorflow/tfjs').Tensor4D;
+      const transform = tf.tensor2d([[c, -s, ox - 0.5, s, c, oy - 0.5, 0, 0]]);
+      return tf.squeeze(tf.image.transform(image, transform, 'bilinear', 'constant', 0, [size, size]), [0]) as T3;
+    });
+  }
+
+  const verifyOptions = new faceapi.SsdMobilenetv1Options({ minConfidence: VERIFY_MIN_SCORE, maxResults: settings.maxFaces });
+
+  /**
+   * A weak gate face SSD missed, confirmed when SSD finds a face at its centre on one of the
+   * VERIFY_CROPS crops around it (one SSD pass at VERIFY_SSD_SIZE per crop tried). Runs only for
+   * such faces, which are rare: photos SSD handles never pay for it.
+   */
+  async function confirmedBySsd(input: T3, g: GateFace, side: number): Promise<boolean> {
+    const mid = VERIFY_SSD_SIZE / 2;
+    for (const { zoom, upright } of VERIFY_CROPS) {
+      const crop = squareCrop(input, verificationBox(g, side, zoom, upright), VERIFY_SSD_SIZE);
+      let detections;
+      try {
+        ssd.setInputSize(VERIFY_SSD_SIZE);
+        detections = await faceapi.detectAllFaces(crop, verifyOptions);
+      } finally {
+        ssd.setInputSize(SSD_TRAINED_SIZE);
+        crop.dispose();
+      }
+      if (detections.some(({ box: b }) => mid >= b.x && mid <= b.x + b.width && mid >= b.y && mid <= b.y + b.height)) return true;
+    }
+    return false;
+  }
+
   interface Found { box: Box; score: number; landmarks: Point[] }
 
   /** One pass of the cascade over a square image. */
@@ -176,8 +214,8 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
       const landmarks = robustFor(g) ? await rollRobust(input, marks[i]!, g, side) : marks[i]!;
       found.push({ box: boxes[i]!, score: detections[i]!.score, landmarks });
     }
-    // Faces the gate is sure of and SSD missed: landmarks on the gate's box reshaped to SSD's.
-    for (const { box, score, gate: g } of gate ? missedByDetector(gate, boxes, side) : []) {
+    // Faces the gate is sure of (or SSD confirms on a crop) and SSD missed: landmarks on the gate's box reshaped to SSD's.
+    for (const { box, score, gate: g } of gate ? await missedByDetector(gate, boxes, side, (m) => confirmedBySsd(input, m, side)) : []) {
       const landmarks = robustFor(g) ? await rollRobust(input, undefined, g, side) : (await landmarksOn(input, [box]))[0]!;
       found.push({ box: ssdBoxFromLandmarks(landmarks), score, landmarks });
     }
