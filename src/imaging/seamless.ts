@@ -85,38 +85,46 @@ export function seamlessClone(input: CloneInput, out: Float32Array, options: Clo
 
     // Interpolate h back up (bilinear between coarse cell centres); fixed fine pixels get their
     // exact difference. A pixel inside whose coarse cell or a neighbour of it is fixed joins the band.
+    // Per column, the interpolation's cells and weight (the same for every row).
+    const colX0 = new Int32Array(w); const colX1 = new Int32Array(w); const colT = new Float64Array(w);
+    for (let x = 0; x < w; x++) {
+      const fx = (x + 0.5) / k - 0.5;
+      const X0 = Math.max(0, Math.min(cw - 1, Math.floor(fx)));
+      colX0[x] = X0; colX1[x] = Math.min(cw - 1, X0 + 1); colT[x] = Math.max(0, Math.min(1, fx - X0));
+    }
     for (let y = 0; y < h; y++) {
       const fy = (y + 0.5) / k - 0.5;
       const Y0 = Math.max(0, Math.min(chh - 1, Math.floor(fy))); const Y1 = Math.min(chh - 1, Y0 + 1);
       const ty = Math.max(0, Math.min(1, fy - Y0));
-      for (let x = 0; x < w; x++) {
-        const p = y * w + x;
+      const deepRow = ((y / k) | 0) * cw;
+      for (let x = 0, p = y * w; x < w; x++, p++) {
+        const i = p * 3;
         if (!inside[p]) {
-          if (covered[p]) for (let c = 0; c < 3; c++) fine[p * 3 + c] = target[p * 3 + c]! - source[p * 3 + c]!;
+          if (covered[p]) {
+            fine[i] = target[i]! - source[i]!; fine[i + 1] = target[i + 1]! - source[i + 1]!; fine[i + 2] = target[i + 2]! - source[i + 2]!;
+          }
           continue;
         }
-        const fx = (x + 0.5) / k - 0.5;
-        const X0 = Math.max(0, Math.min(cw - 1, Math.floor(fx))); const X1 = Math.min(cw - 1, X0 + 1);
-        const tx = Math.max(0, Math.min(1, fx - X0));
-        const a = (Y0 * cw + X0) * 3; const b = (Y0 * cw + X1) * 3; const c0 = (Y1 * cw + X0) * 3; const d = (Y1 * cw + X1) * 3;
+        const tx = colT[x]!;
+        const a = (Y0 * cw + colX0[x]!) * 3; const b = (Y0 * cw + colX1[x]!) * 3;
+        const c0 = (Y1 * cw + colX0[x]!) * 3; const d = (Y1 * cw + colX1[x]!) * 3;
         for (let c = 0; c < 3; c++) {
           const top = coarseValues[a + c]! + (coarseValues[b + c]! - coarseValues[a + c]!) * tx;
           const bottom = coarseValues[c0 + c]! + (coarseValues[d + c]! - coarseValues[c0 + c]!) * tx;
-          fine[p * 3 + c] = top + (bottom - top) * ty;
+          fine[i + c] = top + (bottom - top) * ty;
         }
-        const edge = !deep[((y / k) | 0) * cw + colOf[x]!];
-        if (edge) band[p] = 1;
+        if (!deep[deepRow + colOf[x]!]) band[p] = 1;
       }
     }
     // The band: Laplace again at full resolution, between the exact boundary differences and the
     // interpolated h further in (both fixed). Plain sweeps: the band is a few pixels wide.
     solvePoisson({ width: w, height: h, channels: 3, mask: band, values: fine }, { cycles: 1, tolerance: 0, coarsestSweeps: sweeps, maxLevels: 1 });
-    for (let p = 0; p < w * h; p++) {
+    for (let p = 0, i = 0; p < w * h; p++, i += 3) {
       if (!inside[p]) continue;
-      for (let c = 0; c < 3; c++) {
-        const v = source[p * 3 + c]! + fine[p * 3 + c]!;
-        out[p * 3 + c] = v < 0 ? 0 : v > 255 ? 255 : v;
-      }
+      const v0 = source[i]! + fine[i]!; const v1 = source[i + 1]! + fine[i + 1]!; const v2 = source[i + 2]! + fine[i + 2]!;
+      out[i] = v0 < 0 ? 0 : v0 > 255 ? 255 : v0;
+      out[i + 1] = v1 < 0 ? 0 : v1 > 255 ? 255 : v1;
+      out[i + 2] = v2 < 0 ? 0 : v2 > 255 ? 255 : v2;
     }
   } finally {
     coarseValues.fill(0);
