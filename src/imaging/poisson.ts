@@ -211,6 +211,20 @@ function computeResidual(level: Level, C: number, r: Float32Array | null): numbe
   const { x, g, unknowns, width: w } = level;
   const row = w * C;
   let worst = 0;
+  if (C === 3) {
+    for (let k = 0; k < unknowns.length; k++) {
+      const i = unknowns[k]! * 3; const l = i - 3; const rr = i + 3; const u = i - row; const d = i + row;
+      const v0 = g[i]! + x[l]! + x[rr]! + x[u]! + x[d]! - 4 * x[i]!;
+      const v1 = g[i + 1]! + x[l + 1]! + x[rr + 1]! + x[u + 1]! + x[d + 1]! - 4 * x[i + 1]!;
+      const v2 = g[i + 2]! + x[l + 2]! + x[rr + 2]! + x[u + 2]! + x[d + 2]! - 4 * x[i + 2]!;
+      if (r) { r[i] = v0; r[i + 1] = v1; r[i + 2] = v2; }
+      const a0 = v0 < 0 ? -v0 : v0; const a1 = v1 < 0 ? -v1 : v1; const a2 = v2 < 0 ? -v2 : v2;
+      if (a0 > worst) worst = a0;
+      if (a1 > worst) worst = a1;
+      if (a2 > worst) worst = a2;
+    }
+    return worst;
+  }
   for (let k = 0; k < unknowns.length; k++) {
     const base = unknowns[k]! * C;
     for (let c = 0; c < C; c++) {
@@ -244,6 +258,7 @@ function vCycle(levels: readonly Level[], k: number, C: number, nu: number, last
     const q = restrictTo[n]!;
     if (q < 0) continue;
     const i = unknowns[n]! * C;
+    if (C === 3) { cg[q]! += r[i]!; cg[q + 1]! += r[i + 1]!; cg[q + 2]! += r[i + 2]!; continue; }
     for (let c = 0; c < C; c++) cg[q + c]! += r[i + c]!;
   }
   vCycle(levels, k + 1, C, nu, last);
@@ -255,6 +270,12 @@ function vCycle(levels: readonly Level[], k: number, C: number, nu: number, last
     if (a < 0) continue;
     const b = prolongFrom[n * 4 + 1]!; const c2 = prolongFrom[n * 4 + 2]!; const d = prolongFrom[n * 4 + 3]!;
     const i = unknowns[n]! * C;
+    if (C === 3) {
+      x[i]! += 0.5625 * ex[a]! + 0.1875 * (ex[b]! + ex[c2]!) + 0.0625 * ex[d]!;
+      x[i + 1]! += 0.5625 * ex[a + 1]! + 0.1875 * (ex[b + 1]! + ex[c2 + 1]!) + 0.0625 * ex[d + 1]!;
+      x[i + 2]! += 0.5625 * ex[a + 2]! + 0.1875 * (ex[b + 2]! + ex[c2 + 2]!) + 0.0625 * ex[d + 2]!;
+      continue;
+    }
     for (let c = 0; c < C; c++) {
       x[i + c]! += 0.5625 * ex[a + c]! + 0.1875 * (ex[b + c]! + ex[c2 + c]!) + 0.0625 * ex[d + c]!;
     }

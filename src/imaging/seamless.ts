@@ -46,9 +46,12 @@ export function seamlessClone(input: CloneInput, out: Float32Array, options: Clo
   try {
     const colOf = new Int32Array(w);
     for (let x = 0; x < w; x++) colOf[x] = (x / k) | 0;
+    // One pass counts, per coarse cell, its pixels inside (see below) and sums the differences.
+    const insideCount = new Int32Array(cw * chh);
     for (let y = 0; y < h; y++) {
       const row = ((y / k) | 0) * cw;
       for (let x = 0, p = y * w; x < w; x++, p++) {
+        if (inside[p]) insideCount[row + colOf[x]!]! += 1;
         if (!covered[p]) continue;
         const q = row + colOf[x]!;
         coarseCount[q]! += 1;
@@ -62,11 +65,6 @@ export function seamlessClone(input: CloneInput, out: Float32Array, options: Clo
       if (n > 0) for (let c = 0; c < 3; c++) coarseValues[q * 3 + c]! /= n;
     }
     // A coarse cell is unknown when all its pixels are inside (and it is not on the coarse edge).
-    const insideCount = new Int32Array(cw * chh);
-    for (let y = 0; y < h; y++) {
-      const row = ((y / k) | 0) * cw;
-      for (let x = 0, p = y * w; x < w; x++, p++) if (inside[p]) insideCount[row + colOf[x]!]! += 1;
-    }
     for (let Y = 1; Y < chh - 1; Y++) {
       const rows = Math.min(h, Y * k + k) - Y * k;
       for (let X = 1; X < cw - 1; X++) if (insideCount[Y * cw + X] === rows * (Math.min(w, X * k + k) - X * k)) coarseMask[Y * cw + X] = 1;
