@@ -27,7 +27,6 @@ const shape = Number(FIELDS.shape ?? 70) / 100;
 const quality = Number(FIELDS.quality ?? 85);
 const EDGE = 1024;
 
-const PH = { last: 0, acc: {} };
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function build(root) {
@@ -65,7 +64,6 @@ try {
     const ledger = new side.WipeLedger();
     const out = { data: ledger.track(new Uint8Array(input.art.width * input.art.height * 3)), width: input.art.width, height: input.art.height, channels: 3 };
     const cpu0 = process.cpuUsage(); const t0 = performance.now();
-    PH.last = t0;
     try {
       side.compositeFaceSwap(out, input.photo, input.template, input.art, input.art.width / input.template.width, input.faces, options);
     } catch (error) {
@@ -81,9 +79,6 @@ try {
     return row;
   };
   const rows = sides.map(() => []);
-  if (process.env.BENCH_PHASES) {
-    globalThis.__t = (label) => { const now = performance.now(); (PH.acc[label] ??= []).push(now - PH.last); PH.last = now; };
-  }
   const diffs = [];
   for (const input of inputs) {
     for (let i = 0; i < WARMUP + RUNS; i++) {
@@ -111,7 +106,6 @@ try {
     console.log('\noutput A vs B (raw RGB before encoding): input, max |diff|, pixels differing, PSNR dB, encoded bytes A/B');
     for (const d of diffs) console.log(`${d.name.padEnd(20)} ${String(d.max).padStart(4)} ${String(d.differing).padStart(8)} ${d.psnr === Infinity ? '     ∞' : d.psnr.toFixed(1).padStart(6)}   ${d.bytes.join('/')}`);
   }
-  if (process.env.BENCH_PHASES) for (const [k, v] of Object.entries(PH.acc)) { const s = v.sort((a, b) => a - b); console.log(k.padEnd(16), 'p50', pct(s, 50).toFixed(2), 'mean', (s.reduce((a, b) => a + b, 0) / s.length).toFixed(2), 'n', s.length); }
 } finally {
   await svc.close();
 }
