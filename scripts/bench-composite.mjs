@@ -11,6 +11,12 @@ import { SAMPLE_DIR, postEffect, startLocal } from './service.mjs';
 const RUNS = Number(process.env.BENCH_RUNS ?? 12);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const FORMAT = process.env.BENCH_FORMAT ?? 'jpeg';
+// BENCH_KINDS=face-swap,…: only templates of these kinds. BENCH_SWAP_FIELDS=strength=100,shape=100:
+// form fields for face-swap requests (both sides of an A/B run; BENCH_AB_FIELDS: side A only).
+const KINDS = (process.env.BENCH_KINDS ?? '').split(',').filter(Boolean);
+const SWAP_FIELDS = Object.fromEntries((process.env.BENCH_SWAP_FIELDS ?? '').split(',').filter(Boolean).map((kv) => kv.split('=')));
+const wanted = (t) => KINDS.length === 0 || KINDS.includes(t.kind);
+const fieldsFor = (t) => ({ format: FORMAT, maxSize: 1024, ...(t.kind === 'face-swap' ? SWAP_FIELDS : {}) });
 const photos = [1, 2, 3, 4, 5, 6].map((n) => readFileSync(join(SAMPLE_DIR, `sample${n}.jpg`)));
 
 function timing(header, name) {
@@ -32,9 +38,9 @@ try {
   const { templates } = await (await fetch(`${svc.url}/v1/templates`)).json();
   const byKind = new Map();
   const failures = new Map();
-  for (const t of templates) {
+  for (const t of templates.filter(wanted)) {
     for (let i = 0; i < WARMUP + RUNS; i++) {
-      const res = await postEffect(svc.url, t.id, photos[i % photos.length], { format: FORMAT, maxSize: 1024 });
+      const res = await postEffect(svc.url, t.id, photos[i % photos.length], fieldsFor(t));
       await res.arrayBuffer();
       if (!res.ok) failures.set(res.status, (failures.get(res.status) ?? 0) + 1);
       if (!res.ok || i < WARMUP) continue;
@@ -45,6 +51,7 @@ try {
       byKind.set(t.kind, list);
     }
   }
+  if (Object.keys(SWAP_FIELDS).length) console.log(`face swaps with ${JSON.stringify(SWAP_FIELDS)}`);
   console.log(`composite + encode at 1024 px output (${FORMAT}), ${RUNS} requests per template after ${WARMUP} warm-up, ms`);
   console.log('kind          n   composite p50/p95   encode p50/p95   composite+encode p50/p95');
   for (const [kind, rows] of byKind) {
@@ -76,11 +83,11 @@ async function abRun(otherRoot) {
   try {
     const rows = { A: new Map(), B: new Map() };
     const swapFields = (process.env.BENCH_AB_FIELDS ?? '').split(',').filter(Boolean).map((kv) => kv.split('='));
-    for (const t of sides.A.templates) {
+    for (const t of sides.A.templates.filter(wanted)) {
       for (let i = 0; i < WARMUP + RUNS; i++) {
         const order = i % 2 ? ['B', 'A'] : ['A', 'B'];
         for (const side of order) {
-          const fields = { format: FORMAT, maxSize: 1024, ...(t.kind === 'face-swap' && side === 'A' ? Object.fromEntries(swapFields) : {}) };
+          const fields = { ...fieldsFor(t), ...(t.kind === 'face-swap' && side === 'A' ? Object.fromEntries(swapFields) : {}) };
           const m = await sides[side].send({ template: t.id, photo: i % photos.length, fields });
           if (m.status !== 200 || i < WARMUP) continue;
           const list = rows[side].get(t.kind) ?? [];
@@ -90,6 +97,7 @@ async function abRun(otherRoot) {
       }
     }
     console.log(`A/B composite + encode at 1024 px (${FORMAT}), ms, ${RUNS} requests per template after ${WARMUP} warm-up, alternating`);
+    if (Object.keys(SWAP_FIELDS).length) console.log(`face swaps with ${JSON.stringify(SWAP_FIELDS)} on both sides`);
     console.log(`A = ${here}${swapFields.length ? ` (face swaps with ${swapFields.map((kv) => kv.join('=')).join(', ')})` : ''}`);
     console.log(`B = ${otherRoot}`);
     console.log('kind            n   A p50/p95        B p50/p95        A/B p50');

@@ -2,6 +2,9 @@ import type { Point } from './geometry.js';
 
 export type Triangle = readonly [number, number, number];
 
+/** Edge keys are u × EDGE_KEY + v: more than any point count here (with the three outer points). */
+const EDGE_KEY = 1 << 16;
+
 /**
  * Delaunay triangulation (Bowyer–Watson) of a small point set, as index triples into `points`.
  * Run once per face-swap slot at template load, on the template face's 68 landmarks; the same
@@ -28,15 +31,16 @@ export function delaunay(points: readonly Point[]): Triangle[] {
     const [px, py] = all[p]!;
     const bad: Tri[] = []; const keep: Tri[] = [];
     for (const t of tris) ((px - t.x) ** 2 + (py - t.y) ** 2 < t.r2 * (1 + 1e-12) ? bad : keep).push(t);
-    const edges = new Map<string, [number, number]>();
-    for (const t of bad) {
-      for (const [u, v] of [[t.i, t.j], [t.j, t.k], [t.k, t.i]] as const) {
-        const key = u < v ? `${u},${v}` : `${v},${u}`;
-        if (edges.has(key)) edges.delete(key); else edges.set(key, [u, v]);
-      }
-    }
+    // The cavity's boundary: edges of exactly one bad triangle, keyed by their sorted ends
+    // (a number, not a string: this runs per point, twice per face-swap slot per request).
+    const edges = new Map<number, number>();
+    const edge = (u: number, v: number): void => {
+      const key = u < v ? u * EDGE_KEY + v : v * EDGE_KEY + u;
+      if (edges.has(key)) edges.delete(key); else edges.set(key, u * EDGE_KEY + v);
+    };
+    for (const t of bad) { edge(t.i, t.j); edge(t.j, t.k); edge(t.k, t.i); }
     tris = keep;
-    for (const [u, v] of edges.values()) tris.push(make(u, v, p));
+    for (const uv of edges.values()) tris.push(make(Math.floor(uv / EDGE_KEY), uv % EDGE_KEY, p));
   }
   return tris.filter((t) => t.i < n && t.j < n && t.k < n).map((t) => [t.i, t.j, t.k] as const);
 }

@@ -116,7 +116,7 @@ function swapFace(
     }
     for (let row = 0; row < region.height; row++) {
       const at = ((region.y + row) * out.width + region.x) * 3;
-      for (let i = 0; i < region.width * 3; i++) canvas[row * region.width * 3 + i] = out.data[at + i]!;
+      canvas.set(out.data.subarray(at, at + region.width * 3), row * region.width * 3);
     }
     let weight: Float32Array;
     if (template.blend === 'feather') {
@@ -135,22 +135,30 @@ function swapFace(
       weight = inside;
       for (let p = 0; p < count; p++) weight[p] = mask[p]!;
     }
-    for (let row = 0; row < region.height; row++) {
-      for (let col = 0; col < region.width; col++) {
-        const p = row * region.width + col;
-        const m = weight[p]! * strength;
-        if (m < 0.002) continue;
-        const i = ((region.y + row) * out.width + region.x + col) * 3;
-        for (let c = 0; c < 3; c++) {
-          const v = canvas[p * 3 + c]! + (blended[p * 3 + c]! - canvas[p * 3 + c]!) * m;
-          out.data[i + c] = Math.round(v < 0 ? 0 : v > 255 ? 255 : v);
-        }
-      }
-    }
+    blendInto(out, region, weight, strength, canvas, blended);
   } finally {
     warped.fill(0);
     canvas.fill(0);
     blended.fill(0);
+  }
+}
+
+/** out = canvas + (blended − canvas) × weight × strength over `region` (rounded, clamped). */
+function blendInto(out: Raster, region: Region, weight: Float32Array, strength: number, canvas: Float32Array, blended: Float32Array): void {
+  const od = out.data;
+  for (let row = 0; row < region.height; row++) {
+    const o = ((region.y + row) * out.width + region.x) * 3;
+    for (let col = 0, p = row * region.width; col < region.width; col++, p++) {
+      const m = weight[p]! * strength;
+      if (m < 0.002) continue;
+      const i = o + col * 3; const j = p * 3;
+      const v0 = canvas[j]! + (blended[j]! - canvas[j]!) * m;
+      const v1 = canvas[j + 1]! + (blended[j + 1]! - canvas[j + 1]!) * m;
+      const v2 = canvas[j + 2]! + (blended[j + 2]! - canvas[j + 2]!) * m;
+      od[i] = Math.round(v0 < 0 ? 0 : v0 > 255 ? 255 : v0);
+      od[i + 1] = Math.round(v1 < 0 ? 0 : v1 > 255 ? 255 : v1);
+      od[i + 2] = Math.round(v2 < 0 ? 0 : v2 > 255 ? 255 : v2);
+    }
   }
 }
 

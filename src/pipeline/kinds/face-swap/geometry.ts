@@ -83,56 +83,122 @@ export function warpTriangle(
   if (!map) return;
   const [[x0, y0], [x1, y1], [x2, y2]] = to;
   // Scanlines: per row, the span between the triangle's edges (widened by a hundredth of a pixel
-  // so that neighbouring triangles leave no crack), sampled with the affine map stepped along x.
+  // so that neighbouring triangles leave no crack), sampled with the affine map along x.
   const top = Math.max(region.y, Math.ceil(Math.min(y0, y1, y2) - 0.01));
   const bottom = Math.min(region.y + region.height - 1, Math.floor(Math.max(y0, y1, y2) + 0.01));
   const minX = region.x; const maxX = region.x + region.width - 1;
-  const edges: readonly (readonly [number, number, number, number])[] = [[x0, y0, x1, y1], [x1, y1, x2, y2], [x2, y2, x0, y0]];
-  const sw = source.width; const sh = source.height; const sd = source.data; const ch = source.channels;
+  const { a, b, c, d, e, f } = map;
   for (let y = top; y <= bottom; y++) {
-    let lo = Infinity; let hi = -Infinity;
-    for (const [ax, ay, bx, by] of edges) {
-      if ((y < ay - 0.01 && y < by - 0.01) || (y > ay + 0.01 && y > by + 0.01)) continue;
-      if (Math.abs(by - ay) < 1e-9) { lo = Math.min(lo, ax, bx); hi = Math.max(hi, ax, bx); continue; }
-      const t = Math.min(1, Math.max(0, (y - ay) / (by - ay)));
-      const x = ax + (bx - ax) * t;
-      if (x < lo) lo = x;
-      if (x > hi) hi = x;
-    }
-    const left = Math.max(minX, Math.ceil(lo - 0.01));
-    const right = Math.min(maxX, Math.floor(hi + 0.01));
+    span[0] = Infinity; span[1] = -Infinity;
+    edgeSpan(x0, y0, x1, y1, y); edgeSpan(x1, y1, x2, y2, y); edgeSpan(x2, y2, x0, y0, y);
+    const left = Math.max(minX, Math.ceil(span[0]! - 0.01));
+    const right = Math.min(maxX, Math.floor(span[1]! + 0.01));
     // Raster in `skip`'s span of this row are left alone (the caller overwrites them anyway).
     const skipFrom = skip ? skip.from[y - skip.y] ?? Infinity : Infinity;
     const skipTo = skip ? skip.to[y - skip.y] ?? -Infinity : -Infinity;
-    for (let x = left; x <= right; x++) {
-      if (x >= skipFrom && x <= skipTo) { x = Math.floor(skipTo); continue; }
-      const sx = map.a * x + map.b * y + map.c;
-      const sy = map.d * x + map.e * y + map.f;
-      // Bilinear sample, as sample() in raster.ts (inlined: this is the hot loop).
-      if (sx < -0.5 || sy < -0.5 || sx > sw - 0.5 || sy > sh - 0.5) continue;
-      const fx = Math.min(Math.max(sx, 0), sw - 1); const fy = Math.min(Math.max(sy, 0), sh - 1);
-      const ix0 = fx | 0; const iy0 = fy | 0;
-      const ix1 = Math.min(ix0 + 1, sw - 1); const iy1 = Math.min(iy0 + 1, sh - 1);
-      const tx = fx - ix0; const ty = fy - iy0;
-      const i00 = (iy0 * sw + ix0) * ch; const i10 = (iy0 * sw + ix1) * ch;
-      const i01 = (iy1 * sw + ix0) * ch; const i11 = (iy1 * sw + ix1) * ch;
-      if (warped) {
-        const p = (y - region.y) * region.width + (x - region.x);
-        for (let c = 0; c < 3; c++) {
-          const upper = sd[i00 + c]! + (sd[i10 + c]! - sd[i00 + c]!) * tx;
-          const lower = sd[i01 + c]! + (sd[i11 + c]! - sd[i01 + c]!) * tx;
-          warped[p * 3 + c] = upper + (lower - upper) * ty;
-        }
-        covered![p] = 1;
-      } else {
-        const o = (y * into!.width + x) * 3;
-        for (let c = 0; c < 3; c++) {
-          const upper = sd[i00 + c]! + (sd[i10 + c]! - sd[i00 + c]!) * tx;
-          const lower = sd[i01 + c]! + (sd[i11 + c]! - sd[i01 + c]!) * tx;
-          into!.data[o + c] = (upper + (lower - upper) * ty + 0.5) | 0;
-        }
-      }
+    // The map's terms in y, as a * x + b * y + c is summed (same order, same rounding).
+    const by = b * y; const ey = e * y;
+    if (skipFrom <= skipTo) {
+      sampleRow(source, left, Math.min(right, skipFrom - 1), y, a, by, c, d, ey, f, region, warped, covered, into);
+      sampleRow(source, Math.max(left, skipTo + 1), right, y, a, by, c, d, ey, f, region, warped, covered, into);
+    } else {
+      sampleRow(source, left, right, y, a, by, c, d, ey, f, region, warped, covered, into);
     }
+  }
+}
+
+/** Scratch of edgeSpan: the row's [lo, hi] so far. */
+const span = new Float64Array(2);
+
+/** Widens `span` by where edge (a → b) crosses row y (within a hundredth of a pixel). */
+function edgeSpan(ax: number, ay: number, bx: number, by: number, y: number): void {
+  if ((y < ay - 0.01 && y < by - 0.01) || (y > ay + 0.01 && y > by + 0.01)) return;
+  if (Math.abs(by - ay) < 1e-9) {
+    span[0] = Math.min(span[0]!, ax, bx); span[1] = Math.max(span[1]!, ax, bx);
+    return;
+  }
+  const t = Math.min(1, Math.max(0, (y - ay) / (by - ay)));
+  const x = ax + (bx - ax) * t;
+  if (x < span[0]!) span[0] = x;
+  if (x > span[1]!) span[1] = x;
+}
+
+/**
+ * Pixels left..right of row y, sampled bilinearly (as sample() in raster.ts) at (a x + by + c,
+ * d x + ey + f), into `warped` or else `into`. The hot loop of every warp: samples well inside
+ * the source skip the clamping; one loop per destination kind keeps each monomorphic.
+ */
+function sampleRow(
+  source: Raster, left: number, right: number, y: number, a: number, by: number, c: number, d: number, ey: number, f: number,
+  region: Region, warped: Float32Array | null, covered: Uint8Array | null, into?: Raster,
+): void {
+  if (right < left) return;
+  if (warped) sampleRowWarped(source, left, right, a, by, c, d, ey, f, warped, covered!, (y - region.y) * region.width + (left - region.x));
+  else sampleRowInto(source, left, right, a, by, c, d, ey, f, into!.data, (y * into!.width + left) * 3);
+}
+
+function sampleRowWarped(
+  source: Raster, left: number, right: number, a: number, by: number, c: number, d: number, ey: number, f: number,
+  warped: Float32Array, covered: Uint8Array, p0: number,
+): void {
+  const sw = source.width; const sh = source.height; const sd = source.data; const ch = source.channels;
+  const innerX = sw - 1; const innerY = sh - 1; const rowStride = sw * ch;
+  for (let x = left, p = p0; x <= right; x++, p++) {
+    const sx = a * x + by + c;
+    const sy = d * x + ey + f;
+    let i00: number; let i10: number; let i01: number; let i11: number; let tx: number; let ty: number;
+    if (sx >= 0 && sy >= 0 && sx < innerX && sy < innerY) {
+      const ix0 = sx | 0; const iy0 = sy | 0;
+      tx = sx - ix0; ty = sy - iy0;
+      i00 = iy0 * rowStride + ix0 * ch; i10 = i00 + ch; i01 = i00 + rowStride; i11 = i01 + ch;
+    } else {
+      if (sx < -0.5 || sy < -0.5 || sx > sw - 0.5 || sy > sh - 0.5) continue;
+      const fx = Math.min(Math.max(sx, 0), innerX); const fy = Math.min(Math.max(sy, 0), innerY);
+      const ix0 = fx | 0; const iy0 = fy | 0;
+      const ix1 = Math.min(ix0 + 1, innerX); const iy1 = Math.min(iy0 + 1, innerY);
+      tx = fx - ix0; ty = fy - iy0;
+      i00 = (iy0 * sw + ix0) * ch; i10 = (iy0 * sw + ix1) * ch;
+      i01 = (iy1 * sw + ix0) * ch; i11 = (iy1 * sw + ix1) * ch;
+    }
+    const u0 = sd[i00]! + (sd[i10]! - sd[i00]!) * tx; const l0 = sd[i01]! + (sd[i11]! - sd[i01]!) * tx;
+    const u1 = sd[i00 + 1]! + (sd[i10 + 1]! - sd[i00 + 1]!) * tx; const l1 = sd[i01 + 1]! + (sd[i11 + 1]! - sd[i01 + 1]!) * tx;
+    const u2 = sd[i00 + 2]! + (sd[i10 + 2]! - sd[i00 + 2]!) * tx; const l2 = sd[i01 + 2]! + (sd[i11 + 2]! - sd[i01 + 2]!) * tx;
+    warped[p * 3] = u0 + (l0 - u0) * ty;
+    warped[p * 3 + 1] = u1 + (l1 - u1) * ty;
+    warped[p * 3 + 2] = u2 + (l2 - u2) * ty;
+    covered[p] = 1;
+  }
+}
+
+function sampleRowInto(
+  source: Raster, left: number, right: number, a: number, by: number, c: number, d: number, ey: number, f: number,
+  od: Uint8Array, o0: number,
+): void {
+  const sw = source.width; const sh = source.height; const sd = source.data; const ch = source.channels;
+  const innerX = sw - 1; const innerY = sh - 1; const rowStride = sw * ch;
+  for (let x = left, o = o0; x <= right; x++, o += 3) {
+    const sx = a * x + by + c;
+    const sy = d * x + ey + f;
+    let i00: number; let i10: number; let i01: number; let i11: number; let tx: number; let ty: number;
+    if (sx >= 0 && sy >= 0 && sx < innerX && sy < innerY) {
+      const ix0 = sx | 0; const iy0 = sy | 0;
+      tx = sx - ix0; ty = sy - iy0;
+      i00 = iy0 * rowStride + ix0 * ch; i10 = i00 + ch; i01 = i00 + rowStride; i11 = i01 + ch;
+    } else {
+      if (sx < -0.5 || sy < -0.5 || sx > sw - 0.5 || sy > sh - 0.5) continue;
+      const fx = Math.min(Math.max(sx, 0), innerX); const fy = Math.min(Math.max(sy, 0), innerY);
+      const ix0 = fx | 0; const iy0 = fy | 0;
+      const ix1 = Math.min(ix0 + 1, innerX); const iy1 = Math.min(iy0 + 1, innerY);
+      tx = fx - ix0; ty = fy - iy0;
+      i00 = (iy0 * sw + ix0) * ch; i10 = (iy0 * sw + ix1) * ch;
+      i01 = (iy1 * sw + ix0) * ch; i11 = (iy1 * sw + ix1) * ch;
+    }
+    const u0 = sd[i00]! + (sd[i10]! - sd[i00]!) * tx; const l0 = sd[i01]! + (sd[i11]! - sd[i01]!) * tx;
+    const u1 = sd[i00 + 1]! + (sd[i10 + 1]! - sd[i00 + 1]!) * tx; const l1 = sd[i01 + 1]! + (sd[i11 + 1]! - sd[i01 + 1]!) * tx;
+    const u2 = sd[i00 + 2]! + (sd[i10 + 2]! - sd[i00 + 2]!) * tx; const l2 = sd[i01 + 2]! + (sd[i11 + 2]! - sd[i01 + 2]!) * tx;
+    od[o] = (u0 + (l0 - u0) * ty + 0.5) | 0;
+    od[o + 1] = (u1 + (l1 - u1) * ty + 0.5) | 0;
+    od[o + 2] = (u2 + (l2 - u2) * ty + 0.5) | 0;
   }
 }
 
