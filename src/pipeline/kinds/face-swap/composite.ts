@@ -7,6 +7,7 @@ import { delaunay } from '../../../imaging/triangulation.js';
 import { errors } from '../../../errors.js';
 import { estimatePose, type Pose } from '../../../faces/pose.js';
 import { convexRowSpans, destination, EXTENDED, extend, mirrored, outerRing, warpTriangle, type RowSpans } from './geometry.js';
+import { flattenCast } from './tone.js';
 
 /**
  * Face swap: the template's face geometry is first moved `shape` of the way towards the user's
@@ -39,6 +40,8 @@ export interface FaceSwapOptions {
  * apart the unmirrored face tore along the far jaw.
  */
 const MIRROR_MIN_TURN = 45;
+/** Blur scale of a colour cast, as a fraction of the eye distance (a cast changes over half a face; features are finer). */
+const CAST_RADIUS = 0.15;
 /** Coarse grid spacing of the Poisson solve, in output pixels (see seamless.ts). */
 const CLONE_FACTOR = 4;
 
@@ -124,6 +127,7 @@ function swapFace(
     for (const [i, j, k] of delaunay(dst)) {
       warpTriangle(source, [from[i]!, from[j]!, from[k]!], [dst[i]!, dst[j]!, dst[k]!], region, warped, covered);
     }
+    flattenCast(warped, covered, region.width, region.height, CAST_RADIUS * eyes);
     for (let row = 0; row < region.height; row++) {
       const at = ((region.y + row) * out.width + region.x) * 3;
       for (let i = 0; i < region.width * 3; i++) canvas[row * region.width * 3 + i] = out.data[at + i]!;
