@@ -14,30 +14,30 @@ const CAST_FROM = 12;
 const CAST_RAMP = 6;
 
 /**
- * Weighted box blur (three passes ≈ Gaussian of σ ≈ radius), normalised by the blurred weight:
- * pixels outside the face do not pull its colours. `channels` interleaved values per pixel.
+ * Weighted box blur of RGB `values` (three passes ≈ Gaussian of σ ≈ radius), normalised by the
+ * blurred weight: pixels outside the face do not pull its colours.
  */
 export function maskedBlur(
-  values: Float32Array, weight: Float32Array | Uint8Array, width: number, height: number, channels: number, radius: number, out: Float32Array,
+  values: Float32Array, weight: Float32Array | Uint8Array, width: number, height: number, radius: number, out: Float32Array,
 ): void {
   const count = width * height;
   const r = Math.max(1, Math.round(radius));
-  const num = new Float32Array(count * channels);
+  const num = new Float32Array(count * 3);
   const den = new Float32Array(count);
-  const line = new Float32Array(Math.max(width, height) * (channels + 1));
+  const line = new Float32Array(Math.max(width, height) * 4);
   try {
     for (let p = 0; p < count; p++) {
       const w = weight[p]! ? 1 : 0;
       den[p] = w;
-      for (let c = 0; c < channels; c++) num[p * channels + c] = values[p * channels + c]! * w;
+      num[p * 3] = values[p * 3]! * w; num[p * 3 + 1] = values[p * 3 + 1]! * w; num[p * 3 + 2] = values[p * 3 + 2]! * w;
     }
     for (let pass = 0; pass < 3; pass++) {
-      boxPass(num, den, width, height, channels, r, line, true);
-      boxPass(num, den, width, height, channels, r, line, false);
+      boxPass(num, den, width, height, r, line, true);
+      boxPass(num, den, width, height, r, line, false);
     }
     for (let p = 0; p < count; p++) {
       const d = den[p]!;
-      for (let c = 0; c < channels; c++) out[p * channels + c] = d > 1e-4 ? num[p * channels + c]! / d : 0;
+      for (let c = 0; c < 3; c++) out[p * 3 + c] = d > 1e-4 ? num[p * 3 + c]! / d : 0;
     }
   } finally {
     num.fill(0);
@@ -45,36 +45,29 @@ export function maskedBlur(
   }
 }
 
-/** One running-sum box pass along rows (`horizontal`) or columns, of num and den together. */
+/** One running-sum box pass along rows (`horizontal`) or columns, of num (RGB) and den together. */
 function boxPass(
-  num: Float32Array, den: Float32Array, width: number, height: number, channels: number, r: number, line: Float32Array, horizontal: boolean,
+  num: Float32Array, den: Float32Array, width: number, height: number, r: number, line: Float32Array, horizontal: boolean,
 ): void {
   const n = horizontal ? width : height;
   const lines = horizontal ? height : width;
   const stride = horizontal ? 1 : width;
-  const k = channels + 1;
   const size = 2 * r + 1;
-  const sums = new Float64Array(k);
   for (let l = 0; l < lines; l++) {
     const start = horizontal ? l * width : l;
-    for (let i = 0; i < n; i++) {
-      const p = start + i * stride;
-      for (let c = 0; c < channels; c++) line[i * k + c] = num[p * channels + c]!;
-      line[i * k + channels] = den[p]!;
+    for (let i = 0, p = start; i < n; i++, p += stride) {
+      line[i * 4] = num[p * 3]!; line[i * 4 + 1] = num[p * 3 + 1]!; line[i * 4 + 2] = num[p * 3 + 2]!; line[i * 4 + 3] = den[p]!;
     }
-    sums.fill(0);
     // Edges: the window is clamped (values beyond the ends count as zero weight).
-    for (let i = 0; i <= Math.min(r, n - 1); i++) for (let c = 0; c < k; c++) sums[c]! += line[i * k + c]!;
-    for (let i = 0; i < n; i++) {
-      const p = start + i * stride;
-      for (let c = 0; c < channels; c++) num[p * channels + c] = sums[c]! / size;
-      den[p] = sums[channels]! / size;
-      const add = i + r + 1; const drop = i - r;
-      if (add < n) for (let c = 0; c < k; c++) sums[c]! += line[add * k + c]!;
-      if (drop >= 0) for (let c = 0; c < k; c++) sums[c]! -= line[drop * k + c]!;
+    let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
+    for (let i = 0; i <= Math.min(r, n - 1); i++) { s0 += line[i * 4]!; s1 += line[i * 4 + 1]!; s2 += line[i * 4 + 2]!; s3 += line[i * 4 + 3]!; }
+    for (let i = 0, p = start; i < n; i++, p += stride) {
+      num[p * 3] = s0 / size; num[p * 3 + 1] = s1 / size; num[p * 3 + 2] = s2 / size; den[p] = s3 / size;
+      const add = (i + r + 1) * 4; const drop = (i - r) * 4;
+      if (i + r + 1 < n) { s0 += line[add]!; s1 += line[add + 1]!; s2 += line[add + 2]!; s3 += line[add + 3]!; }
+      if (drop >= 0) { s0 -= line[drop]!; s1 -= line[drop + 1]!; s2 -= line[drop + 2]!; s3 -= line[drop + 3]!; }
     }
   }
-  sums.fill(0);
 }
 
 /**
@@ -93,11 +86,13 @@ export function flattenCast(face: Float32Array, weight: Float32Array | Uint8Arra
   const smooth = new Float32Array(cells * 3);
   const filled = new Float32Array(cells);
   try {
+    const colOf = new Int32Array(width);
+    for (let x = 0; x < width; x++) colOf[x] = (x / step) | 0;
     for (let y = 0; y < height; y++) {
       const row = ((y / step) | 0) * cw;
       for (let x = 0, p = y * width; x < width; x++, p++) {
         if (!weight[p]) continue;
-        const q = row + ((x / step) | 0);
+        const q = row + colOf[x]!;
         filled[q]! += 1;
         small[q * 3]! += face[p * 3]!; small[q * 3 + 1]! += face[p * 3 + 1]!; small[q * 3 + 2]! += face[p * 3 + 2]!;
       }
@@ -106,7 +101,7 @@ export function flattenCast(face: Float32Array, weight: Float32Array | Uint8Arra
       const n = filled[q]!;
       if (n > 0) for (let c = 0; c < 3; c++) small[q * 3 + c]! /= n;
     }
-    maskedBlur(small, filled, cw, chh, 3, radius / step, smooth);
+    maskedBlur(small, filled, cw, chh, radius / step, smooth);
     // The face's mean chroma (each channel minus grey) is kept: the Poisson boundary handles it.
     // Mean and RMS of the rest, over the face's pixels (cells weighted by how many they hold).
     const mean = [0, 0, 0]; let total = 0;
