@@ -80,7 +80,7 @@ export interface Config {
   readonly effectMaxSize: number;
   /** A face whose box is narrower than this, in pixels of the uploaded photo, is not composited. */
   readonly effectMinFacePx: number;
-  /** Face swap: a user's face turned further than this (degrees of yaw, estimated from its landmarks) gets 422 face_pose_unsupported. */
+  /** Face swap: a user's face turned further than this (degrees of yaw, the detector's pose fit, src/faces/pose.ts) gets 422 face_pose_unsupported. */
   readonly swapMaxYawDegrees: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Partner API keys from API_KEYS (`id:key,id:key`); every key gets every scope and the default limits. */

@@ -68,10 +68,11 @@ describe('identity: at strength 100 and shape 100 the result looks like the user
     const carried = rows.filter((r) => r.dUser < r.dTemplate).length;
     const mean = rows.reduce((s, r) => s + r.dUser, 0) / rows.length;
     console.log(`identity: ${carried} of ${rows.length} closer to the user; mean d(user) ${mean.toFixed(3)}`);
-    // Measured: 28 of 32 and 0.449 with the selfie cascade's landmarks (29 and 0.431 before it):
-    // sample4's largest face, small and half hidden by hair, stays nearer the duo-swap friends, and
-    // so do two more of the smallest faces. The issue asks for all of them: not met yet.
-    expect(carried / rows.length).toBeGreaterThanOrEqual(0.85);
+    // Measured: 28 of 32 and 0.443 (0.449 while faces 30–45° of yaw apart were mirrored): sample4's
+    // largest face, small, soft and half hidden by hair, stays nearer both duo-swap friends, and
+    // sample1's largest face, rolled 44° in its photo, nearer both portraits' first slot. The issue
+    // asks for all of them: not met yet.
+    expect(carried / rows.length).toBeGreaterThanOrEqual(28 / 32);
     expect(mean).toBeLessThanOrEqual(0.45);
   }, 300_000);
 });

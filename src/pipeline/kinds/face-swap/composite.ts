@@ -5,8 +5,9 @@ import { feather, polygonMask, regionAround, type Raster, type Region } from '..
 import { seamlessClone } from '../../../imaging/seamless.js';
 import { delaunay } from '../../../imaging/triangulation.js';
 import { errors } from '../../../errors.js';
-import { yawDegrees } from './face-pose.js';
+import { estimatePose, type Pose } from '../../../faces/pose.js';
 import { convexRowSpans, destination, EXTENDED, extend, mirrored, outerRing, warpTriangle, type RowSpans } from './geometry.js';
+import { flattenCast } from './tone.js';
 
 /**
  * Face swap: the template's face geometry is first moved `shape` of the way towards the user's
@@ -15,7 +16,9 @@ import { convexRowSpans, destination, EXTENDED, extend, mirrored, outerRing, war
  * that geometry triangle by triangle and blended in the gradient domain (Poisson, as OpenCV's
  * seamlessClone: the user's gradients inside, the portrait's colours on the boundary), so that
  * the portrait's lighting and skin tone carry into the face with no seam. `strength` (0–1) is the
- * share of the user's texture. A face turned the other way from the template's is mirrored first.
+ * share of the user's texture. A face turned well the other way from the template's is mirrored
+ * first. A strong coloured light on the user's face (a slow change of chroma across it) is taken
+ * out before the blend (tone.ts).
  *
  * `blend: 'feather'` (a template setting) keeps the earlier blend: Lab colour transfer and a
  * feathered mask.
@@ -25,28 +28,38 @@ export interface FaceSwapOptions {
   readonly strength: number;
   /** 0–1: how far the template's face geometry moves towards the user's. */
   readonly shape: number;
-  /** A user's face turned further than this (degrees of yaw, estimated) is refused. */
+  /** A user's face turned further than this (degrees of yaw, the detector's pose fit) is refused. */
   readonly maxYawDegrees: number;
 }
 
-/** Below this yaw (degrees) on either face, a face is not mirrored: it looks straight enough either way. */
-const MIRROR_MIN_YAW = 10;
+/**
+ * A face turned one way is mirrored onto a template's face turned the other only when their yaws
+ * differ by more than this (degrees). Mirroring costs likeness (faces are not symmetric: a parting,
+ * a lopsided smile; the recognition net measured 0.07–0.10 further from the user on three results
+ * of 30–45° apart), while below it the warp turns the face without visible stretching; at 54°
+ * apart the unmirrored face tore along the far jaw.
+ */
+const MIRROR_MIN_TURN = 45;
+/** Blur scale of a colour cast, as a fraction of the eye distance (a cast changes over half a face; features are finer). */
+const CAST_RADIUS = 0.15;
 /** Coarse grid spacing of the Poisson solve, in output pixels (see seamless.ts). */
 const CLONE_FACTOR = 4;
 
 export function compositeFaceSwap(
   out: Raster, source: Raster, template: FaceSwapTemplate, art: Raster, scale: number,
-  faces: readonly { readonly landmarks: readonly Point[] }[], options: FaceSwapOptions,
+  faces: readonly { readonly landmarks: readonly Point[]; readonly pose?: Pose }[], options: FaceSwapOptions,
 ): void {
   out.data.set(art.data);
   // Every face is checked before anything is drawn: a refused pose leaves no partial picture.
+  // Yaw: the detector's pose fit (src/faces/pose.ts, what /v1/landmarks reports); the template's
+  // slots are fitted by the same estimator from their 68 points.
   const plans = template.slots.map((slot, s) => {
     const face = faces[s % faces.length]!;
-    const yaw = yawDegrees(face.landmarks);
+    const yaw = (face.pose ?? estimatePose(face.landmarks)).yaw;
     if (Math.abs(yaw) > options.maxYawDegrees) throw errors.facePoseUnsupported(options.maxYawDegrees);
+    const templateYaw = estimatePose(slot.landmarks!).yaw;
     const templatePoints = extend(slot.landmarks!.map(([x, y]) => [x * scale, y * scale] as const));
-    const templateYaw = yawDegrees(templatePoints);
-    const mirror = yaw * templateYaw < 0 && Math.min(Math.abs(yaw), Math.abs(templateYaw)) > MIRROR_MIN_YAW;
+    const mirror = yaw * templateYaw < 0 && Math.abs(yaw - templateYaw) > MIRROR_MIN_TURN;
     const user = extend(face.landmarks);
     const from = mirror ? mirrored(user) : user;
     return { templatePoints, from, dst: destination(templatePoints, from, options.shape, mirror), mirror };
@@ -114,6 +127,7 @@ function swapFace(
     for (const [i, j, k] of delaunay(dst)) {
       warpTriangle(source, [from[i]!, from[j]!, from[k]!], [dst[i]!, dst[j]!, dst[k]!], region, warped, covered);
     }
+    flattenCast(warped, covered, region.width, region.height, CAST_RADIUS * eyes);
     for (let row = 0; row < region.height; row++) {
       const at = ((region.y + row) * out.width + region.x) * 3;
       canvas.set(out.data.subarray(at, at + region.width * 3), row * region.width * 3);

@@ -1,6 +1,5 @@
 import { apply, distance, faceAnchors, similarity, triangleAffine, type Point } from '../../../imaging/geometry.js';
 import type { Raster, Region } from '../../../imaging/raster.js';
-import { MIRROR } from './face-pose.js';
 
 /**
  * Geometry of a face swap: the 68 points plus a forehead band (the brows lifted, so the swapped
@@ -12,6 +11,19 @@ import { MIRROR } from './face-pose.js';
 const FOREHEAD = 0.12;
 /** Points 68–77: brows 17–26 lifted. */
 export const EXTENDED = 78;
+/** The 68-point layout's left–right pairs: point i of a mirrored face is point MIRROR[i] of the face. */
+export const MIRROR: readonly number[] = (() => {
+  const m = Array.from({ length: 68 }, (_, i) => i);
+  const pair = (a: number, b: number): void => { m[a] = b; m[b] = a; };
+  for (let i = 0; i < 8; i++) pair(i, 16 - i);
+  for (let i = 0; i < 5; i++) pair(17 + i, 26 - i);
+  pair(31, 35); pair(32, 34);
+  pair(36, 45); pair(37, 44); pair(38, 43); pair(39, 42); pair(40, 47); pair(41, 46);
+  pair(48, 54); pair(49, 53); pair(50, 52); pair(55, 59); pair(56, 58);
+  pair(60, 64); pair(61, 63); pair(65, 67);
+  return m;
+})();
+
 /** MIRROR for the extended layout (lifted brow 17 + j is point 68 + j). */
 const MIRROR_EXTENDED: readonly number[] = [...MIRROR, ...Array.from({ length: 10 }, (_, j) => 68 + 9 - j)];
 /** Points the user's face is aligned to the template's by: eyes, nose, mouth corners (rigid parts). */
