@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { SAMPLE_DIR, postEffect, startLocal } from './service.mjs';
 import { descriptorDistance, faceNearest, facesIn } from './identity.mjs';
-import { seamRatio } from './seam.mjs';
+import { seamRatio } from '../dist/tools/bench/seam.js';
 
 const out = process.argv[2];
 if (!out) {
@@ -103,7 +103,8 @@ try {
       // Seams are measured with the geometry left alone (shape 0): with shape, the portrait's own
       // contours move and the measure would count the moved jaw line as a seam.
       const flat = await postEffect(svc.url, t.id, person.bytes, { ...fields, ...(FIELDS.shape ? { shape: 0 } : {}) });
-      const seam = await seamRatio(Buffer.from(await flat.arrayBuffer()), t);
+      const flatRaw = await sharp(Buffer.from(await flat.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+      const seam = seamRatio({ data: flatRaw.data, width: flatRaw.info.width }, t);
       const cell = { person, result, slots: [] };
       for (const [s, slot] of t.slots.entries()) {
         const user = person.face;

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { goldenInput } from '../scripts/golden-inputs.mjs';
-import { convexHull, distance, faceAnchors, inset, type Point } from '../src/imaging/geometry.js';
+import { distance, faceAnchors, type Point } from '../src/imaging/geometry.js';
+import { boundaryGradient, seamContours } from '../tools/bench/seam.js';
 import type { FaceSwapTemplate } from '../src/pipeline/kinds/index.js';
 import { readSample } from './samples.js';
 import { postImage, startTestService, type TestService } from './service.js';
@@ -66,25 +67,6 @@ describe('geometry: landmarks found again on the result sit on the slots (face s
   });
 });
 
-/** Mean gradient magnitude of the luminance of RGB `img` at the pixels along `polygon`. */
-function boundaryGradient(img: { data: Buffer; width: number }, polygon: readonly Point[]): number {
-  const lum = (x: number, y: number): number => {
-    const i = (Math.round(y) * img.width + Math.round(x)) * 3;
-    return 0.299 * img.data[i]! + 0.587 * img.data[i + 1]! + 0.114 * img.data[i + 2]!;
-  };
-  let sum = 0; let n = 0;
-  for (let k = 0; k < polygon.length; k++) {
-    const [x0, y0] = polygon[k]!; const [x1, y1] = polygon[(k + 1) % polygon.length]!;
-    const steps = Math.ceil(Math.hypot(x1 - x0, y1 - y0));
-    for (let s = 0; s < steps; s++) {
-      const x = x0 + ((x1 - x0) * s) / steps; const y = y0 + ((y1 - y0) * s) / steps;
-      sum += Math.hypot(lum(x + 1, y) - lum(x - 1, y), lum(x, y + 1) - lum(x, y - 1)) / 2;
-      n++;
-    }
-  }
-  return sum / n;
-}
-
 describe('seams: the face-swap blend boundary is no sharper than the portrait there', () => {
   // Measured along three contours: the template face's hull, and the hull inset by the feather
   // radius and by twice it (the Poisson blend's boundary lies between the first two; the feather
@@ -100,10 +82,7 @@ describe('seams: the face-swap blend boundary is no sharper than the portrait th
       expect(out.info.width).toBe(template.width);
       const portrait = { data: Buffer.from(template.art.data), width: template.width };
       for (const slot of template.slots) {
-        const hull = convexHull(slot.landmarks!);
-        const radius = template.feather * distance(slot.anchors.leftEye, slot.anchors.rightEye);
-        for (const level of [0, 1, 2]) {
-          const contour = inset(hull, radius * level);
+        for (const [level, contour] of seamContours({ landmarks: slot.landmarks!, anchors: slot.anchors }, template.feather).entries()) {
           const result = boundaryGradient({ data: out.data, width: out.info.width }, contour);
           const base = boundaryGradient(portrait, contour);
           console.log(`seam ${id} sample${n} contour ${level}: result ${result.toFixed(2)}, portrait ${base.toFixed(2)}, ratio ${(result / base).toFixed(2)}`);

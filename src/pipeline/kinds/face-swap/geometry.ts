@@ -135,24 +135,23 @@ function edgeSpan(ax: number, ay: number, bx: number, by: number, y: number): vo
   if (x > span[1]!) span[1] = x;
 }
 
+const NO_FLOATS = new Float32Array(0);
+const NO_BYTES = new Uint8Array(0);
+
 /**
  * Pixels left..right of row y, sampled bilinearly (as sample() in raster.ts) at (a x + by + c,
- * d x + ey + f), into `warped` or else `into`. The hot loop of every warp: samples well inside
- * the source skip the clamping; one loop per destination kind keeps each monomorphic.
+ * d x + ey + f), into `warped` (marking `covered`) or else rounded into `into`. The hot loop of
+ * every warp: samples well inside the source skip the clamping. Both destinations are always
+ * typed arrays (empty when unused), so each store site stays monomorphic for V8.
  */
 function sampleRow(
   source: Raster, left: number, right: number, y: number, a: number, by: number, c: number, d: number, ey: number, f: number,
   region: Region, warped: Float32Array | null, covered: Uint8Array | null, into?: Raster,
 ): void {
   if (right < left) return;
-  if (warped) sampleRowWarped(source, left, right, a, by, c, d, ey, f, warped, covered!, (y - region.y) * region.width + (left - region.x));
-  else sampleRowInto(source, left, right, a, by, c, d, ey, f, into!.data, (y * into!.width + left) * 3);
-}
-
-function sampleRowWarped(
-  source: Raster, left: number, right: number, a: number, by: number, c: number, d: number, ey: number, f: number,
-  warped: Float32Array, covered: Uint8Array, p0: number,
-): void {
+  const toWarped = warped !== null;
+  const wd = warped ?? NO_FLOATS; const cov = covered ?? NO_BYTES; const od = into?.data ?? NO_BYTES;
+  const p0 = toWarped ? (y - region.y) * region.width + (left - region.x) : (y * into!.width + left);
   const sw = source.width; const sh = source.height; const sd = source.data; const ch = source.channels;
   const innerX = sw - 1; const innerY = sh - 1; const rowStride = sw * ch;
   for (let x = left, p = p0; x <= right; x++, p++) {
@@ -175,42 +174,13 @@ function sampleRowWarped(
     const u0 = sd[i00]! + (sd[i10]! - sd[i00]!) * tx; const l0 = sd[i01]! + (sd[i11]! - sd[i01]!) * tx;
     const u1 = sd[i00 + 1]! + (sd[i10 + 1]! - sd[i00 + 1]!) * tx; const l1 = sd[i01 + 1]! + (sd[i11 + 1]! - sd[i01 + 1]!) * tx;
     const u2 = sd[i00 + 2]! + (sd[i10 + 2]! - sd[i00 + 2]!) * tx; const l2 = sd[i01 + 2]! + (sd[i11 + 2]! - sd[i01 + 2]!) * tx;
-    warped[p * 3] = u0 + (l0 - u0) * ty;
-    warped[p * 3 + 1] = u1 + (l1 - u1) * ty;
-    warped[p * 3 + 2] = u2 + (l2 - u2) * ty;
-    covered[p] = 1;
-  }
-}
-
-function sampleRowInto(
-  source: Raster, left: number, right: number, a: number, by: number, c: number, d: number, ey: number, f: number,
-  od: Uint8Array, o0: number,
-): void {
-  const sw = source.width; const sh = source.height; const sd = source.data; const ch = source.channels;
-  const innerX = sw - 1; const innerY = sh - 1; const rowStride = sw * ch;
-  for (let x = left, o = o0; x <= right; x++, o += 3) {
-    const sx = a * x + by + c;
-    const sy = d * x + ey + f;
-    let i00: number; let i10: number; let i01: number; let i11: number; let tx: number; let ty: number;
-    if (sx >= 0 && sy >= 0 && sx < innerX && sy < innerY) {
-      const ix0 = sx | 0; const iy0 = sy | 0;
-      tx = sx - ix0; ty = sy - iy0;
-      i00 = iy0 * rowStride + ix0 * ch; i10 = i00 + ch; i01 = i00 + rowStride; i11 = i01 + ch;
+    const v0 = u0 + (l0 - u0) * ty; const v1 = u1 + (l1 - u1) * ty; const v2 = u2 + (l2 - u2) * ty;
+    if (toWarped) {
+      wd[p * 3] = v0; wd[p * 3 + 1] = v1; wd[p * 3 + 2] = v2;
+      cov[p] = 1;
     } else {
-      if (sx < -0.5 || sy < -0.5 || sx > sw - 0.5 || sy > sh - 0.5) continue;
-      const fx = Math.min(Math.max(sx, 0), innerX); const fy = Math.min(Math.max(sy, 0), innerY);
-      const ix0 = fx | 0; const iy0 = fy | 0;
-      const ix1 = Math.min(ix0 + 1, innerX); const iy1 = Math.min(iy0 + 1, innerY);
-      tx = fx - ix0; ty = fy - iy0;
-      i00 = (iy0 * sw + ix0) * ch; i10 = (iy0 * sw + ix1) * ch;
-      i01 = (iy1 * sw + ix0) * ch; i11 = (iy1 * sw + ix1) * ch;
+      od[p * 3] = (v0 + 0.5) | 0; od[p * 3 + 1] = (v1 + 0.5) | 0; od[p * 3 + 2] = (v2 + 0.5) | 0;
     }
-    const u0 = sd[i00]! + (sd[i10]! - sd[i00]!) * tx; const l0 = sd[i01]! + (sd[i11]! - sd[i01]!) * tx;
-    const u1 = sd[i00 + 1]! + (sd[i10 + 1]! - sd[i00 + 1]!) * tx; const l1 = sd[i01 + 1]! + (sd[i11 + 1]! - sd[i01 + 1]!) * tx;
-    const u2 = sd[i00 + 2]! + (sd[i10 + 2]! - sd[i00 + 2]!) * tx; const l2 = sd[i01 + 2]! + (sd[i11 + 2]! - sd[i01 + 2]!) * tx;
-    od[o] = (u0 + (l0 - u0) * ty + 0.5) | 0;
-    od[o + 1] = (u1 + (l1 - u1) * ty + 0.5) | 0;
-    od[o + 2] = (u2 + (l2 - u2) * ty + 0.5) | 0;
   }
 }
 

@@ -40,7 +40,9 @@ export function maskedBlur(
       for (let c = 0; c < 3; c++) out[p * 3 + c] = d > 1e-4 ? num[p * 3 + c]! / d : 0;
     }
   } finally {
+    // den is only the face mask blurred, but its outline is the user's face: wiped like the colours.
     num.fill(0);
+    den.fill(0);
     line.fill(0);
   }
 }
@@ -150,5 +152,6 @@ export function flattenCast(face: Float32Array, weight: Float32Array | Uint8Arra
   } finally {
     small.fill(0);
     smooth.fill(0);
+    filled.fill(0);
   }
 }
