@@ -125,8 +125,11 @@ describe('selfie crops against the geometric reference', () => {
     expect(all).toHaveLength(22 * SELFIE_KINDS.length + 1);
     // The issue asks for every crop; measured: 198 of 199 (the detector alone: 110). Weak large gate
     // faces (0.6–0.8) are rescued only once SSD confirms them on a crop around them (VERIFY_CROPS in
-    // src/faces/cascade.ts). The one left, sample2's face 2 rolled −35°, is found but its landmarks
-    // land more than an eye distance off. The bound holds that level; lower it as it is fixed.
+    // src/faces/cascade.ts). The one left, sample2's face 2 rolled −35°, is a face in full profile
+    // (one eye visible), where the reference's own 68 points are no face layout (its fitted yaw,
+    // −52°, is the largest of the 22). The gate sees it at 0.75; SSD scores at most 0.25 at its
+    // centre on the verification crops (0.3 confirms), so it is not returned; let through, its
+    // landmarks would land 1.05 eye distances from the reference's. The bound holds that level.
     expect(missed.length).toBeLessThanOrEqual(1);
     const found = all.filter((e): e is number => e !== undefined).sort((a, b) => a - b);
     // Median, not mean: a few faces the landmark net misreads (sample2's hard faces) dominate the mean.
