@@ -52,7 +52,7 @@ try {
     const { data, info } = await sharp(bytes).rotate().resize(EDGE, EDGE, { fit: 'inside', withoutEnlargement: true })
       .removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const photo = { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 };
-    const faces = (await facesIn(bytes, EDGE)).map((f) => ({ landmarks: f.landmarks }));
+    const faces = (await facesIn(bytes, EDGE, { aligned: false })).map((f) => ({ landmarks: f.landmarks }));
     for (const t of templates) {
       if (faces.length === 0) continue;
       const art = await svc.service.state.templates.artAt(t, Math.min(EDGE, Math.max(t.width, t.height)));

@@ -3,7 +3,9 @@
 // Users: the BENCH_SWAP_FACES (default 2) largest faces of each sample photo, each cropped as a selfie.
 // Prints, per result face: identity distances (face-api faceRecognitionNet, 128-d, wasm) from the
 // result to the user and to the template's person, whether the user was carried over (closer to
-// the user than to the template), the seam gradient ratio (result ÷ portrait along the blend
+// the user than to the template), under both measures of scripts/identity.mjs side by side
+// (aligned: the face made upright before the net, as dlib trained it; axis-aligned: face-api's
+// own crop, what test/swap-identity.test.ts asserts on), the seam gradient ratio (result ÷ portrait along the blend
 // contours, as test/effects-quality.test.ts measures it, at shape 0) and composite + encode ms (Server-Timing,
 // JPEG at 1024 px, median of BENCH_SWAP_RUNS). Writes a contact sheet PNG to the path given
 // (a tool: the service itself never writes files).
@@ -27,6 +29,7 @@ const FIELDS = Object.fromEntries((process.env.SWAP_FIELDS ?? 'strength=100,shap
 // Below this descriptor distance the user and the template's person are the same person (the
 // templates are cut from sample3 and sample6): "carried over" means nothing there, so it is not counted.
 const SAME_PERSON = 0.45;
+const MEASURES = ['aligned', 'axis'];
 const CELL = 200;
 const THUMB = 90;
 const GAP = 6;
@@ -72,9 +75,10 @@ try {
   const templates = registry.list().filter((t) => t.kind === 'face-swap');
   const people = await users();
   const rows = [];
-  const summary = [];
+  const summary = { aligned: [], axis: [], refused: 0, seams: [], times: [] };
   console.log(`fields: ${JSON.stringify(FIELDS)}; identity: face-api faceRecognitionNet distance (< 0.6 = same person)`);
-  console.log('template        user  slot  d(user)  d(template)  carried  seam  d(user,template)  composite+encode ms');
+  console.log('                               aligned (upright crop)            |  axis-aligned (face-api\'s crop)');
+  console.log('template        user  slot  d(user) d(tmpl) carried d(u,t)  |  d(user) d(tmpl) carried d(u,t)  roll   seam  composite+encode ms');
   for (const t of templates) {
     const artPng = await sharp(t.art.data, { raw: { width: t.art.width, height: t.art.height, channels: t.art.channels } }).png().toBuffer();
     const templateFaces = await facesIn(artPng, 4096);
@@ -87,7 +91,7 @@ try {
         const body = await res.json();
         console.log(`${t.id.padEnd(15)} ${person.name}  —     ${res.status} ${body.code}`);
         row.cells.push({ person, error: `${res.status} ${body.code}` });
-        summary.push({ refused: true });
+        summary.refused++;
         continue;
       }
       const result = Buffer.from(await res.arrayBuffer());
@@ -106,39 +110,52 @@ try {
       const flatRaw = await sharp(Buffer.from(await flat.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
       const seam = seamRatio({ data: flatRaw.data, width: flatRaw.info.width }, t);
       const cell = { person, result, slots: [] };
+      summary.seams.push(seam);
+      summary.times.push(ms);
       for (const [s, slot] of t.slots.entries()) {
         const user = person.face;
         const got = faceNearest(resultFaces, eyeMid(slot.anchors, 1));
         const tmpl = slotFaces[s];
-        const dUT = descriptorDistance(user.descriptor, tmpl.descriptor);
-        const same = dUT < SAME_PERSON;
         const found = got && Math.hypot(
           (got.landmarks[36][0] + got.landmarks[45][0]) / 2 - eyeMid(slot.anchors, 1)[0],
           (got.landmarks[36][1] + got.landmarks[45][1]) / 2 - eyeMid(slot.anchors, 1)[1],
         ) < tmpl.box.width * 0.5;
-        const dUser = found ? descriptorDistance(got.descriptor, user.descriptor) : Number.NaN;
-        const dTemplate = found ? descriptorDistance(got.descriptor, tmpl.descriptor) : Number.NaN;
-        const carried = !found ? 'no face' : same ? 'same person' : dUser < dTemplate ? 'yes' : 'NO';
-        cell.slots.push({ dUser, dTemplate, carried });
-        if (!same) summary.push({ dUser, dTemplate, carried, seam, ms });
-        console.log(`${t.id.padEnd(15)} ${person.name}  ${String(s).padStart(4)}  ${dUser.toFixed(3).padStart(7)}  ${dTemplate.toFixed(3).padStart(11)}  ${carried.padStart(7)}  ${seam.toFixed(2).padStart(5)}  ${dUT.toFixed(3).padStart(6)}  ${ms.toFixed(1).padStart(8)}`);
+        // Each measure on its own descriptors, the same rule for user, template and result.
+        const measure = (key) => {
+          const dUT = descriptorDistance(user[key], tmpl[key]);
+          const same = dUT < SAME_PERSON;
+          const dUser = found ? descriptorDistance(got[key], user[key]) : Number.NaN;
+          const dTemplate = found ? descriptorDistance(got[key], tmpl[key]) : Number.NaN;
+          const carried = !found ? 'no face' : same ? 'same' : dUser < dTemplate ? 'yes' : 'NO';
+          return { dUT, same, dUser, dTemplate, carried };
+        };
+        const m = { aligned: measure('alignedDescriptor'), axis: measure('descriptor') };
+        cell.slots.push(m.aligned);
+        for (const key of MEASURES) if (!m[key].same) summary[key].push({ ...m[key], seam, ms, name: `${t.id} ${person.name} slot ${s}` });
+        const col = (r) => `${r.dUser.toFixed(3).padStart(6)} ${r.dTemplate.toFixed(3).padStart(6)} ${r.carried.padStart(7)} ${r.dUT.toFixed(3).padStart(6)}`;
+        console.log(`${t.id.padEnd(15)} ${person.name}  ${String(s).padStart(4)}  ${col(m.aligned)}  |  ${col(m.axis)}  ${(user.roll ?? 0).toFixed(0).padStart(4)}°  ${seam.toFixed(2).padStart(5)}  ${ms.toFixed(1).padStart(8)}`);
       }
       row.cells.push(cell);
     }
     rows.push(row);
   }
-  const refused = summary.filter((r) => r.refused).length;
-  const answered = summary.filter((r) => !r.refused);
-  const counted = answered.filter((r) => Number.isFinite(r.dUser));
-  const carried = counted.filter((r) => r.carried === 'yes').length;
-  const meanUser = counted.reduce((a, r) => a + r.dUser, 0) / counted.length;
-  const meanTemplate = counted.reduce((a, r) => a + r.dTemplate, 0) / counted.length;
-  const seams = answered.map((r) => r.seam);
-  const times = answered.map((r) => r.ms);
-  console.log(`\ncarried over: ${carried} of ${counted.length} results (faces not found again in the result: ${answered.length - counted.length}; requests refused: ${refused})`);
-  console.log(`mean d(result, user) ${meanUser.toFixed(3)}; mean d(result, template) ${meanTemplate.toFixed(3)}`);
-  console.log(`seam ratio max ${Math.max(...seams).toFixed(2)}, median ${median(seams).toFixed(2)}`);
-  console.log(`composite+encode (jpeg, 1024 px) p50 ${median(times).toFixed(1)} ms over ${times.length} photo×template medians`);
+  const stats = (key) => {
+    const counted = summary[key].filter((r) => Number.isFinite(r.dUser));
+    return {
+      counted, lost: summary[key].length - counted.length,
+      carried: counted.filter((r) => r.carried === 'yes').length,
+      meanUser: counted.reduce((a, r) => a + r.dUser, 0) / counted.length,
+      meanTemplate: counted.reduce((a, r) => a + r.dTemplate, 0) / counted.length,
+    };
+  };
+  const al = stats('aligned'); const ax = stats('axis');
+  console.log(`\ncloser to the user: ${al.carried}/${al.counted.length} aligned, ${ax.carried}/${ax.counted.length} axis-aligned (faces not found again in the result: ${al.lost}; requests refused: ${summary.refused})`);
+  console.log(`mean d(result, user) ${al.meanUser.toFixed(3)} aligned, ${ax.meanUser.toFixed(3)} axis-aligned; mean d(result, template) ${al.meanTemplate.toFixed(3)} aligned, ${ax.meanTemplate.toFixed(3)} axis-aligned`);
+  for (const key of MEASURES) {
+    for (const r of summary[key].filter((x) => x.carried === 'NO')) console.log(`  not carried (${key}): ${r.name}: d(user) ${r.dUser.toFixed(3)}, d(template) ${r.dTemplate.toFixed(3)}`);
+  }
+  console.log(`seam ratio max ${Math.max(...summary.seams).toFixed(2)}, median ${median(summary.seams).toFixed(2)}`);
+  console.log(`composite+encode (jpeg, 1024 px) p50 ${median(summary.times).toFixed(1)} ms over ${summary.times.length} photo×template medians`);
 
   // Contact sheet: a row per template slot: the template's face, then per user the result around
   // that face with the user's face as a small inset under it.
