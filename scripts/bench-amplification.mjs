@@ -67,9 +67,9 @@ for (let i = 0; i < 4; i++) await post(url, photo); // warm
 let estimate = () => 'n/a';
 try {
   const { decodeCost } = await import(join(root, 'dist/src/imaging/decode-cost.js'));
-  const { readDecodeProfile } = await import(join(root, 'dist/src/imaging/decode-profile.js'));
+  const { readHeader } = await import(join(root, 'dist/src/imaging/header.js'));
   const { sniffFormat } = await import(join(root, 'dist/src/imaging/sniff.js'));
-  estimate = (bytes) => `${(decodeCost(readDecodeProfile(bytes, sniffFormat(bytes).format), { maxSide: 512 }) / MiB).toFixed(0)} MiB`;
+  estimate = (bytes) => `${(decodeCost(readHeader(bytes, sniffFormat(bytes).format).profile, { maxSide: 512 }) / MiB).toFixed(0)} MiB`;
 } catch { /* a tree without decode-cost.ts */ }
 
 const cases = [

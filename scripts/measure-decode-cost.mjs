@@ -39,7 +39,7 @@ if (process.argv[2] === '--child') {
   });
 } else {
   const { decodeCost } = await import('../dist/src/imaging/decode-cost.js');
-  const { readDecodeProfile } = await import('../dist/src/imaging/decode-profile.js');
+  const { readHeader } = await import('../dist/src/imaging/header.js');
   const { sniffFormat } = await import('../dist/src/imaging/sniff.js');
   const sides = process.argv.slice(2).map(Number).filter((n) => n > 0);
   const maxSides = sides.length > 0 ? sides : [512, 2048];
@@ -72,7 +72,7 @@ if (process.argv[2] === '--child') {
     if (only && !only.test(name)) continue;
     const bytes = await make();
     const sniffed = sniffFormat(bytes);
-    const profile = readDecodeProfile(bytes, sniffed.format);
+    const { profile } = readHeader(bytes, sniffed.format);
     for (const maxSide of maxSides) {
       const child = fork(self, ['--child'], {
         serialization: 'advanced',

@@ -1,4 +1,4 @@
-import type { DecodeProfile } from './decode-profile.js';
+import type { DecodeProfile } from './header.js';
 
 export interface DecodeCostOptions {
   /** Long edge of the decoded copy (detectMaxSide for landmarks, maxSize for effects). */

@@ -1,8 +1,7 @@
 import sharp, { type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { errors } from '../errors.js';
 import type { WipeLedger } from '../privacy/wipe-ledger.js';
-import { ProfileError, readDecodeProfile, type DecodeProfile } from './decode-profile.js';
-import { HeaderError, readHeader, uprightSize, type ImageHeader } from './header.js';
+import { HeaderError, readHeader, uprightSize, type DecodeProfile, type ImageHeader } from './header.js';
 import type { Raster } from './raster.js';
 import { sniffFormat, type ImageFormat } from './sniff.js';
 import { stripMetadata } from './strip-metadata.js';
@@ -55,9 +54,9 @@ function readInput(input: Uint8Array): { format: ImageFormat; header: ImageHeade
   }
   let read;
   try {
-    read = { format: sniffed.format, header: readHeader(input, sniffed.format), profile: readDecodeProfile(input, sniffed.format) };
+    read = { format: sniffed.format, ...readHeader(input, sniffed.format) };
   } catch (error) {
-    if (error instanceof HeaderError || error instanceof ProfileError) {
+    if (error instanceof HeaderError) {
       throw errors.imageDecodeFailed(`The ${sniffed.format.toUpperCase()} header is damaged (${error.message}): send the whole file again, or another copy of the photo.`);
     }
     throw error;

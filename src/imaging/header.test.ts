@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { pngBomb } from '../../test/corpus.js';
 import { exifBlock, jpegDeclaring, jpegWithExif, ORIENTATIONS, oriented } from '../../test/input-corpus.js';
+import { animatedWebp, interlacedPng16 } from '../../scripts/hostile-images.mjs';
 import { readSample } from '../../test/samples.js';
 import { whole, withClap } from '../../test/avif-clap.js';
 import { HeaderError, readHeader, uprightSize } from './header.js';
@@ -12,7 +13,8 @@ const formatOf = (bytes: Uint8Array): ImageFormat => {
   if (!sniffed.ok) throw new Error(`not an accepted image: ${sniffed.detected}`);
   return sniffed.format;
 };
-const headerOf = (bytes: Uint8Array) => readHeader(bytes, formatOf(bytes));
+const headerOf = (bytes: Uint8Array) => readHeader(bytes, formatOf(bytes)).header;
+const profileOf = (bytes: Uint8Array) => readHeader(bytes, formatOf(bytes)).profile;
 
 /** What libvips itself decodes, auto-oriented: the header must agree with it. */
 async function decodedUprightSize(bytes: Uint8Array): Promise<{ width: number; height: number }> {
@@ -104,6 +106,25 @@ describe('readHeader: PNG, WebP, AVIF', () => {
   });
 });
 
+describe('readHeader: decode profile', () => {
+  it('reads channels, depth, subsampling, interlace and animation from the header', async () => {
+    const photo = readSample(1);
+    expect(profileOf(photo)).toMatchObject({ format: 'jpeg', width: 1920, height: 1280, channels: 3, bitDepth: 8, storedSamplesPerPixel: 2, interlaced: false }); // 4:2:2
+    const p444 = await sharp(photo).resize(320).jpeg({ progressive: true, chromaSubsampling: '4:4:4' }).toBuffer();
+    expect(profileOf(p444)).toMatchObject({ storedSamplesPerPixel: 3, interlaced: true });
+    expect(profileOf(await interlacedPng16(300))).toMatchObject({ format: 'png', width: 300, height: 300, channels: 4, bitDepth: 16, interlaced: true });
+    const palette = await sharp(photo).resize(64).ensureAlpha(0.5).png({ palette: true }).toBuffer();
+    expect(profileOf(palette)).toMatchObject({ channels: 4, bitDepth: 8, interlaced: false });
+    expect(profileOf(await sharp(photo).resize(64).webp({ lossless: true }).toBuffer())).toMatchObject({ format: 'webp', lossless: true, width: 64 });
+    expect(profileOf(await sharp(photo).resize(64).ensureAlpha(0.5).webp().toBuffer())).toMatchObject({ channels: 4, lossless: false });
+    expect(profileOf(await animatedWebp(7000))).toMatchObject({ width: 7000, height: 7000, animated: true });
+    expect(profileOf(await sharp(photo).resize(64).avif({ effort: 0 }).toBuffer())).toMatchObject({ format: 'avif', width: 64, bitDepth: 8, channels: 3 });
+    // The alpha plane is an auxiliary image (auxC) and 10-bit depth is in pixi: both read from the boxes.
+    expect(profileOf(await sharp(photo).resize(64).ensureAlpha(0.5).avif({ effort: 0, bitdepth: 10 }).toBuffer()))
+      .toMatchObject({ format: 'avif', width: 64, bitDepth: 10, channels: 4 });
+  });
+});
+
 describe('readHeader: AVIF clean aperture (clap)', () => {
   it('reports the cropped size libheif decodes, before an irot turns it, for whole and fractional apertures', async () => {
     const plain = await sharp(readSample(1)).resize(400, 300, { fit: 'fill' }).avif({ effort: 0 }).toBuffer();
@@ -122,6 +143,8 @@ describe('readHeader: AVIF clean aperture (clap)', () => {
       }
     }
     expect(headerOf(withClap(plain, cases[3]!))).toEqual({ width: 201, height: 150, orientation: 1 });
+    // The decode cost is that of the whole coded image, before the crop.
+    expect(profileOf(withClap(plain, cases[3]!))).toMatchObject({ width: 400, height: 300 });
   });
 
   it('a zero denominator is a damaged header', async () => {
@@ -156,18 +179,29 @@ describe('readHeader: damaged headers', () => {
     const jpeg = jpegDeclaring(await sharp(readSample(1)).resize(64).jpeg().toBuffer(), 0, 48);
     expect(() => readHeader(jpeg, 'jpeg')).toThrow(/declares no pixels/);
   });
+
+  it('a zero size is reported before damage in the cost fields that follow it', async () => {
+    // The size is checked as soon as it is read, so a cut right after it is not "truncated".
+    const jpeg = jpegDeclaring(await sharp(readSample(1)).resize(64).jpeg().toBuffer(), 0, 48);
+    const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
+    expect(() => readHeader(jpeg.subarray(0, sof + 9), 'jpeg')).toThrow(/declares no pixels/);
+    expect(() => readHeader(jpeg.subarray(0, sof + 8), 'jpeg')).toThrow(/truncated/);
+    const png = pngBomb(40_000).subarray(0, 24);
+    png.writeUInt32BE(0, 16);
+    expect(() => readHeader(png, 'png')).toThrow(/declares no pixels/);
+  });
 });
 
 describe('readHeader: huge declared sizes are read from the header alone', () => {
   it('PNG bomb: 40000×40000 from its first 33 bytes (nothing there to decode)', () => {
     const headerOnly = pngBomb(40_000).subarray(0, 33);
-    expect(readHeader(headerOnly, 'png')).toEqual({ width: 40_000, height: 40_000, orientation: 1 });
+    expect(readHeader(headerOnly, 'png').header).toEqual({ width: 40_000, height: 40_000, orientation: 1 });
   });
 
   it('JPEG declaring 65500×65500 with the scan data cut off', async () => {
     const jpeg = jpegDeclaring(await sharp(readSample(1)).resize(64).jpeg().toBuffer(), 65_500, 65_500);
     const sos = jpeg.indexOf(Buffer.from([0xff, 0xda]));
-    expect(readHeader(jpeg.subarray(0, sos), 'jpeg')).toEqual({ width: 65_500, height: 65_500, orientation: 1 });
+    expect(readHeader(jpeg.subarray(0, sos), 'jpeg').header).toEqual({ width: 65_500, height: 65_500, orientation: 1 });
   });
 
   it('WebP VP8X declaring 16383×16383 (the format\'s maximum) in a 30-byte file', () => {
@@ -178,6 +212,6 @@ describe('readHeader: huge declared sizes are read from the header alone', () =>
     webp.writeUInt32LE(10, 16);
     webp.writeUIntLE(16_382, 24, 3);
     webp.writeUIntLE(16_382, 27, 3);
-    expect(readHeader(webp, 'webp')).toEqual({ width: 16_383, height: 16_383, orientation: 1 });
+    expect(readHeader(webp, 'webp').header).toEqual({ width: 16_383, height: 16_383, orientation: 1 });
   });
 });
