@@ -10,7 +10,9 @@ import { loadFaceModel, type FaceModel } from './face-model.js';
 /**
  * The cascade must not lose small faces to the close-up route: a portrait selfie with a group
  * photo pasted small below the face (faces of 20–45 px in the 512 px working copy) gives the
- * same faces as SSD@512 alone.
+ * faces SSD@512 alone finds. It may give more, on the pasted photo only: SSD@512 runs on the
+ * photo's rectangle in the cascade, and found sample3's third face at the right edge (0.548)
+ * where the square pass scored it under 0.5.
  */
 let cascade: FaceModel;
 let before: FaceModel;
@@ -33,8 +35,11 @@ describe('the cascade beside small faces', () => {
       const mine = await cascade.detect(new Uint8Array(data), info.width, info.height);
       const theirs = await before.detect(new Uint8Array(data), info.width, info.height);
       expect(theirs.length).toBeGreaterThanOrEqual(3);
-      expect(mine).toHaveLength(theirs.length);
       for (const t of theirs) expect(Math.max(...mine.map((m) => iou(m.box, t.box)))).toBeGreaterThan(0.9);
+      const k = info.height / 1440;
+      const extra = mine.filter((m) => Math.max(...theirs.map((t) => iou(m.box, t.box))) <= 0.9);
+      expect(extra.length).toBeLessThanOrEqual(1);
+      for (const { box } of extra) expect(box.x >= (1080 - width) * k - 1 && box.y >= (1440 - height!) * k - 1).toBe(true);
     });
 });
 

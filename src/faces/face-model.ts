@@ -190,22 +190,41 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
 
   interface Found { box: Box; score: number; landmarks: Point[] }
 
-  /** One pass of the cascade over a square image. */
-  async function cascadePass(input: T3, side: number, gate: readonly GateFace[] | undefined): Promise<Found[]> {
+  /**
+   * One pass of the cascade over a square image; `extent` is the part of it (from the top left)
+   * that holds the photo, the rest zero padding that SSD then skips (ssdRegion).
+   */
+  async function cascadePass(input: T3, side: number, gate: readonly GateFace[] | undefined, extent = { width: side, height: side }): Promise<Found[]> {
     const closeUp = !!gate && isCloseUp(gate);
     // Only large faces (by the gate) get the roll-robust landmarks: on small faces (group photos)
     // the upright pass moved the points away from the full-resolution reference more often than towards it.
     const robustFor = (g: GateFace | undefined): g is GateFace => settings.rollCorrection !== false && !!g && isLarge(g);
-    ssd.setInputSize(closeUp ? closeUpSize : SSD_TRAINED_SIZE);
+    // SSD@512 runs on the photo's rectangle only (ssdRegion), where the cascade routes close-ups
+    // elsewhere: the coarse maps change with the rectangle, and SSD@512 alone then found 104 of
+    // the 199 selfie crops of test/accuracy.test.ts instead of 110, so without the cascade it keeps
+    // the square. SSD at the close-up size keeps it too: on the rectangle it lost the small pasted
+    // faces of face-model.test.ts, which SSD@256 only just finds and which must send such a photo
+    // on to SSD@512.
+    const ssd512 = async (): Promise<Detection[]> => {
+      ssd.setInputSize(SSD_TRAINED_SIZE);
+      if (cascade) ssd.setExtent(extent.height / side, extent.width / side);
+      return faceapi.detectAllFaces(input, options);
+    };
     let detections;
     try {
-      detections = await faceapi.detectAllFaces(input, options);
+      if (closeUp) {
+        ssd.setInputSize(closeUpSize);
+        detections = await faceapi.detectAllFaces(input, options);
+        // A face the small SSD found and the gate did not is a small face: the photo has small faces
+        // besides the big one, and the small SSD may have missed others like it, so SSD@512 runs after all.
+        if (detections.some((d) => !gateFaceIn(gate, d.box, side))) detections = await ssd512();
+      } else {
+        detections = await ssd512();
+      }
     } finally {
       ssd.setInputSize(SSD_TRAINED_SIZE);
+      ssd.setExtent(1, 1);
     }
-    // A face the small SSD found and the gate did not is a small face: the photo has small faces
-    // besides the big one, and the small SSD may have missed others like it, so SSD@512 runs after all.
-    if (closeUp && detections.some((d) => !gateFaceIn(gate, d.box, side))) detections = await faceapi.detectAllFaces(input, options);
     const boxes = detections.map((d): Box => ({ x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height }));
     const found: Found[] = [];
     const marks = await landmarksOn(input, detections);
@@ -233,8 +252,9 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
     // An owned int32 copy goes into the tensor (tfjs would otherwise make its own, unwipeable copy).
     // It is padded to a square with zeros at the bottom/right, exactly as face-api pads before
     // SSD's resize to 512 (so coordinates are unchanged): a 512 px working image then reaches
-    // the net with no resize, and every request has the same tensor shapes, which keeps the
-    // wasm heap at its first-request size instead of growing with each new aspect ratio.
+    // the net with no resize, and the input tensor has the same shape for every request. SSD@512
+    // then cuts the photo's rectangle from it (ssdRegion), whose shapes vary with the aspect
+    // ratio but never exceed the square pass the warm-up sizes the wasm heap for.
     const side = Math.max(width, height);
     const ints = new Int32Array(side * side * 3);
     const row = width * 3;
@@ -248,7 +268,7 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
     try {
       let turn: QuarterTurn = 0;
       const gate = blaze ? await blaze.detect(input, GATE_CANDIDATE_SCORE) : undefined;
-      let found = await cascadePass(input, side, gate);
+      let found = await cascadePass(input, side, gate, { width, height });
       const sureness = Math.max(0, ...(gate ?? []).map((g) => g.score));
       // Nothing at all: the photo may be sideways with its EXIF orientation stripped. The gate
       // alone looks at the two quarter turns; the full cascade runs only on one where it sees a face.
@@ -258,6 +278,7 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
           const turnedGate = await blaze!.detect(image, GATE_CANDIDATE_SCORE);
           const best = Math.max(0, ...turnedGate.map((g) => g.score));
           if (best < RESCUE_MIN_SCORE || best < sureness + TURN_MARGIN) continue;
+          // The turn moves the padding to the top or left: SSD runs on the whole square here.
           found = (await cascadePass(image, side, turnedGate)).map((f) => ({
             ...f, box: unturnBox(f.box, t, side), landmarks: f.landmarks.map((p) => unturnPoint(p, t, side)),
           }));
@@ -284,10 +305,10 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
   }
 
   // Warm-up: compile every kernel of every net (both SSD sizes, the turn and the upright crop)
-  // before the first real request arrives, at SSD's own input size (512), so the wasm heap grows
-  // once to the size real requests need.
-  const warm = new Uint8Array(512 * 384 * 3).map((_, i) => (i * 37) % 251);
-  await detect(warm, 512, 384);
+  // before the first real request arrives, on a square photo (SSD's largest pass, 512 × 512),
+  // so the wasm heap grows once to the size real requests need.
+  const warm = new Uint8Array(512 * 512 * 3).map((_, i) => (i * 37) % 251);
+  await detect(warm, 512, 512);
   const face = tf.zeros([112, 112, 3], 'int32') as import('@tensorflow/tfjs').Tensor3D;
   const landmarks = await faceapi.nets.faceLandmark68Net.detectLandmarks(face);
   if (blaze) {

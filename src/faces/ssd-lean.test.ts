@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readSample, SAMPLE_NUMBERS } from '../../test/samples.js';
 import { FACE_API_MODEL_DIR } from '../main.js';
-import { anchorsForSize, installLeanSsd, type SsdNet, type SsdNetInput, type SsdParams } from './ssd-lean.js';
+import { anchorsForSize, installLeanSsd, ssdRegion, type LeanSsd, type SsdNet, type SsdNetInput, type SsdParams } from './ssd-lean.js';
 
 /**
  * The lean SSD pass against face-api's own, on the real wasm backend and the sample photos: the
@@ -18,6 +18,7 @@ const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as ty
 
 let original: SsdNet['forwardInput'];
 let lean: SsdNet['forwardInput'];
+let leanSsd: LeanSsd;
 const inputs = new Map<number, SsdNetInput>();
 
 beforeAll(async () => {
@@ -28,7 +29,7 @@ beforeAll(async () => {
   const net = faceapi.nets.ssdMobilenetv1 as unknown as SsdNet;
   await faceapi.nets.ssdMobilenetv1.loadFromDisk(FACE_API_MODEL_DIR);
   original = net.forwardInput.bind(net);
-  installLeanSsd(net, tf);
+  leanSsd = installLeanSsd(net, tf);
   lean = net.forwardInput;
   for (const n of SAMPLE_NUMBERS) {
     const { data, info } = await sharp(readSample(n)).rotate().resize(512, 512, { fit: 'inside' }).removeAlpha().raw()
@@ -46,6 +47,8 @@ async function run(forward: SsdNet['forwardInput'], input: SsdNetInput): Promise
   for (const t of [...boxes, ...scores]) t.dispose();
   return result;
 }
+
+const stored = (): import('@tensorflow/tfjs').Tensor3D => ((faceapi.nets.ssdMobilenetv1 as unknown as SsdNet).params as SsdParams).output_layer.extra_dim;
 
 function maxDifference(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
@@ -86,6 +89,56 @@ describe('installLeanSsd', () => {
     expect(s[2]! - s[0]!).toBeCloseTo((t[2]! - t[0]!) * 1.6, 5); // first anchor's height
     expect((s[1]! + s[3]!) / 2).toBeCloseTo(0.5 / 20, 5); // first cell's centre
     tf.dispose([same, small]);
+  });
+
+  it('regenerates the anchors for a rectangle: the square\'s own cells on the 16 and 32 px maps, the coarse maps spread over it', () => {
+    const stored = ((faceapi.nets.ssdMobilenetv1 as unknown as SsdNet).params as SsdParams).output_layer.extra_dim;
+    expect(ssdRegion(512, 341 / 512, 1)).toEqual({ rows: 352, cols: 512 });
+    expect(ssdRegion(512, 1, 384 / 512)).toEqual({ rows: 512, cols: 384 });
+    const wide = anchorsForSize(tf, stored, 512, 352, 512);
+    // 22 × 32, 11 × 16, 6 × 8, 3 × 4, 2 × 2, 1 × 1 cells.
+    expect(wide.shape).toEqual([1, 22 * 32 * 3 + (11 * 16 + 6 * 8 + 3 * 4 + 2 * 2 + 1) * 6, 4]);
+    const w = wide.dataSync();
+    const t = stored.dataSync();
+    const layer1 = 32 * 32 * 3;
+    expect(maxDifference(w.slice(0, 22 * 32 * 3 * 4) as Float32Array, t.slice(0, 22 * 32 * 3 * 4) as Float32Array)).toBeLessThan(1e-6);
+    expect(maxDifference(w.slice(22 * 32 * 3 * 4, (22 * 32 * 3 + 11 * 16 * 6) * 4) as Float32Array,
+      t.slice(layer1 * 4, (layer1 + 11 * 16 * 6) * 4) as Float32Array)).toBeLessThan(1e-6);
+    const coarse = (22 * 32 * 3 + 11 * 16 * 6) * 4; // first anchor of the 6 × 8 map: centred on the rectangle's first cell
+    expect((w[coarse]! + w[coarse + 2]!) / 2).toBeCloseTo((0.5 / 6) * (352 / 512), 6);
+    expect((w[coarse + 1]! + w[coarse + 3]!) / 2).toBeCloseTo(0.5 / 8, 6);
+    wide.dispose();
+  });
+
+  it.each(SAMPLE_NUMBERS)('sample%i: on the photo\'s rectangle, the faces of the square pass (fewer anchors, same boxes)', async (n) => {
+    const { data, info } = await sharp(readSample(n)).rotate().resize(512, 512, { fit: 'inside' }).removeAlpha().raw()
+      .toBuffer({ resolveWithObject: true });
+    const image = tf.tidy(() => tf.pad(tf.tensor3d(Int32Array.from(data), [info.height, info.width, 3], 'int32'),
+      [[0, 512 - info.height], [0, 512 - info.width], [0, 0]])) as import('@tensorflow/tfjs').Tensor3D;
+    const options = new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 20 });
+    try {
+      const square = await faceapi.detectAllFaces(image, options);
+      leanSsd.setExtent(info.height / 512, info.width / 512);
+      const rect = await faceapi.detectAllFaces(image, options);
+      const { rows, cols } = ssdRegion(512, info.height / 512, info.width / 512);
+      const anchors = anchorsForSize(tf, stored(), 512, rows, cols);
+      anchors.dispose();
+      expect((await run(lean, inputs.get(n)!)).scores.length).toBe(anchors.shape[1]);
+      expect(rows).toBeLessThan(512); // all six are landscape: SSD really ran on a rectangle
+      expect(square.length).toBeGreaterThanOrEqual(3);
+      expect(rect).toHaveLength(square.length);
+      // Measured on the six samples: identical to the last bit. Cells within ~7 rows of the
+      // rectangle's edge see zero padding where the square pass saw ReLU6(bias) of zeros, so
+      // faces there may move a little; none of the samples' faces is there.
+      rect.forEach((r, i) => {
+        const q = square[i]!;
+        for (const k of ['x', 'y', 'width', 'height'] as const) expect(Math.abs(r.box[k] - q.box[k])).toBeLessThan(0.01);
+        expect(Math.abs(r.score - q.score)).toBeLessThan(1e-5);
+      });
+    } finally {
+      leanSsd.setExtent(1, 1);
+      image.dispose();
+    }
   });
 
   it('disposes what it made when a layer fails', () => {

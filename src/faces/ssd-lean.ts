@@ -45,6 +45,23 @@ export const SSD_TRAINED_SIZE = 512;
 export interface LeanSsd {
   /** Input size of the following passes (a multiple of 32; 512 is face-api's own). */
   setInputSize(size: number): void;
+  /**
+   * The part of the square input that holds the image (fractions of its height and width, from the
+   * top left; the rest is zero padding), for the following passes; 1, 1 (the default) is the whole square.
+   */
+  setExtent(height: number, width: number): void;
+}
+
+/**
+ * The rows × cols of the `size` px square input that SSD runs on, for an image covering the given
+ * fractions of it: the image rounded up to a multiple of 32 (SSD's largest stride before its
+ * extra layers). SSD then spends no convolutions on the padding beyond that: a 3:2 photo runs on
+ * 512 × 352 instead of 512 × 512, about two thirds of the work. Its two finest feature maps (the
+ * small faces of group photos) keep the square pass's cells, minus those over padding.
+ */
+export function ssdRegion(size: number, height: number, width: number): { rows: number; cols: number } {
+  const round = (f: number): number => Math.min(size, Math.max(32, Math.ceil((f * size - 1e-6) / 32) * 32));
+  return { rows: round(height), cols: round(width) };
 }
 
 /**
@@ -59,18 +76,26 @@ export function installLeanSsd(net: SsdNet, tf: Tfjs): LeanSsd {
   const existing = installed.get(net);
   if (existing) return existing;
   let inputSize = SSD_TRAINED_SIZE;
-  const anchorsBySize = new Map<number, TF.Tensor3D>();
+  let extent = { height: 1, width: 1 };
+  // One anchor set per input grid met so far (at most ~16 rectangles per orientation and size, 80 kB each).
+  const anchorsByGrid = new Map<string, TF.Tensor3D>();
   net.forwardInput = (input) => {
     const params = net.params;
     if (!params) throw new Error('SsdMobilenetv1 - load model before inference');
     const size = inputSize;
-    let anchors = anchorsBySize.get(size);
+    const { rows, cols } = ssdRegion(size, extent.height, extent.width);
+    const key = `${size}:${rows}x${cols}`;
+    let anchors = anchorsByGrid.get(key);
     if (!anchors) {
-      anchors = size === SSD_TRAINED_SIZE ? params.output_layer.extra_dim : tf.keep(anchorsForSize(tf, params.output_layer.extra_dim, size));
-      anchorsBySize.set(size, anchors);
+      const stored = params.output_layer.extra_dim;
+      anchors = size === SSD_TRAINED_SIZE && rows === size && cols === size ? stored : tf.keep(anchorsForSize(tf, stored, size, rows, cols));
+      anchorsByGrid.set(key, anchors);
     }
     const x = tf.tidy(() => {
-      const batch = tf.cast(input.toBatchTensor(size, false), 'float32');
+      // The rectangle is cut from the square face-api makes (padded, resized to `size`), so the
+      // pixels SSD sees are exactly the square pass's; the full square is disposed with the tidy.
+      let batch = tf.cast(input.toBatchTensor(size, false), 'float32') as T4;
+      if (rows < size || cols < size) batch = tf.slice(batch, [0, 0, 0, 0], [-1, rows, cols, -1]);
       return tf.sub(tf.div(batch, 127.5), 1) as T4;
     });
     const { out, conv11 } = mobileNetV1(tf, x, params.mobilenetv1);
@@ -89,6 +114,10 @@ export function installLeanSsd(net: SsdNet, tf: Tfjs): LeanSsd {
       if (!Number.isInteger(size) || size % 32 !== 0 || size < 128 || size > SSD_TRAINED_SIZE) throw new Error(`SSD input size ${size}: a multiple of 32 in 128–512`);
       inputSize = size;
     },
+    setExtent(height: number, width: number): void {
+      if (!(height > 0 && height <= 1 && width > 0 && width <= 1)) throw new Error(`SSD extent ${height} × ${width}: fractions in (0, 1]`);
+      extent = { height, width };
+    },
   };
   installed.set(net, lean);
   return lean;
@@ -100,32 +129,38 @@ export function installLeanSsd(net: SsdNet, tf: Tfjs): LeanSsd {
  * the anchors are regenerated: the same per-cell shapes, centred on the new grid, with sizes
  * scaled by 512 / size — the net predicts boxes relative to anchors of a fixed size in pixels, so a
  * smaller input needs anchors that are a larger fraction of it (else boxes come out size/512 too small).
+ * On a rows × cols rectangle cut from the top left of the square (ssdRegion), each map has
+ * ceil(rows / stride) × ceil(cols / stride) cells, centred evenly over the rectangle, and the anchors
+ * stay fractions of the square, so boxes decode to the square's coordinates as before. Where the
+ * strides divide the rectangle (the 16 and 32 px maps) the cells are the square's own.
  * Stored format: [y1, x1, y2, x2] as fractions of the input, cells row-major, anchors within a cell.
  */
-export function anchorsForSize(tf: Tfjs, stored: TF.Tensor3D, size: number): TF.Tensor3D {
+export function anchorsForSize(tf: Tfjs, stored: TF.Tensor3D, size: number, rows = size, cols = size): TF.Tensor3D {
   const data = stored.dataSync();
   const out: number[] = [];
   let offset = 0;
   let trained = SSD_TRAINED_SIZE / 16;
-  let grid = Math.ceil(size / 16);
+  let gridY = Math.ceil(rows / 16);
+  let gridX = Math.ceil(cols / 16);
   const scale = SSD_TRAINED_SIZE / size;
   for (let layer = 0; layer < 6; layer++) {
     const perCell = layer === 0 ? 3 : 6;
-    for (let y = 0; y < grid; y++) {
-      for (let x = 0; x < grid; x++) {
+    for (let y = 0; y < gridY; y++) {
+      for (let x = 0; x < gridX; x++) {
         for (let k = 0; k < perCell; k++) {
           const a = (offset + k) * 4;
           const h = (data[a + 2]! - data[a]!) * scale;
           const w = (data[a + 3]! - data[a + 1]!) * scale;
-          const cy = (y + 0.5) / grid;
-          const cx = (x + 0.5) / grid;
+          const cy = ((y + 0.5) / gridY) * (rows / size);
+          const cx = ((x + 0.5) / gridX) * (cols / size);
           out.push(cy - h / 2, cx - w / 2, cy + h / 2, cx + w / 2);
         }
       }
     }
     offset += trained * trained * perCell;
     trained = Math.ceil(trained / 2);
-    grid = Math.ceil(grid / 2);
+    gridY = Math.ceil(gridY / 2);
+    gridX = Math.ceil(gridX / 2);
   }
   return tf.tensor3d(out, [1, out.length / 4, 4]);
 }
