@@ -109,10 +109,22 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
    * most 224 px wide; the points are mapped back to the image.
    */
   async function landmarksUpright(input: T3, box: UprightBox): Promise<Point[]> {
-    const { centre, width, height, roll } = box;
-    const k = Math.max(1, width / 224);
-    const cw = Math.max(8, Math.round(width / k));
-    const ch = Math.max(8, Math.round(height / k));
+    const k = Math.max(1, box.width / 224);
+    const { crop, toImage } = turnedCrop(input, box, k, Math.max(8, Math.round(box.width / k)), Math.max(8, Math.round(box.height / k)));
+    try {
+      const marks = await faceapi.nets.faceLandmark68Net.detectLandmarks(crop) as InstanceType<FaceApi['FaceLandmarks68']>;
+      return toPoints(marks.positions).map(toImage);
+    } finally {
+      crop.dispose();
+    }
+  }
+
+  /**
+   * The region `box` (centre, turned by its roll) sampled to cw × ch pixels, `k` image pixels per
+   * crop pixel, black outside the image; `toImage` maps a crop point back to the image.
+   */
+  function turnedCrop(input: T3, box: UprightBox, k: number, cw: number, ch: number): { crop: T3; toImage: (q: Point) => Point } {
+    const { centre, roll } = box;
     const a = (roll * Math.PI) / 180;
     const [c, s] = [Math.cos(a) * k, Math.sin(a) * k];
     // Continuous crop point q → image point centre + R·(q − crop centre); tf's transform works on pixel indices (−0.5).
@@ -123,12 +135,7 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
       const transform = tf.tensor2d([[c, -s, ox - 0.5, s, c, oy - 0.5, 0, 0]]);
       return tf.squeeze(tf.image.transform(image, transform, 'bilinear', 'constant', 0, [ch, cw]), [0]) as T3;
     });
-    try {
-      const marks = await faceapi.nets.faceLandmark68Net.detectLandmarks(crop) as InstanceType<FaceApi['FaceLandmarks68']>;
-      return toPoints(marks.positions).map(toImage);
-    } finally {
-      crop.dispose();
-    }
+    return { crop, toImage };
   }
 
   /**
@@ -150,20 +157,6 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
     return landmarks;
   }
 
-  /** A square, possibly turned region (`box`, width = height) sampled to size × size pixels, black outside the image. */
-  function squareCrop(input: T3, box: UprightBox, size: number): T3 {
-    const k = box.width / size;
-    const a = (box.roll * Math.PI) / 180;
-    const [c, s] = [Math.cos(a) * k, Math.sin(a) * k];
-    const ox = box.centre[0] + c * (0.5 - size / 2) - s * (0.5 - size / 2);
-    const oy = box.centre[1] + s * (0.5 - size / 2) + c * (0.5 - size / 2);
-    return tf.tidy(() => {
-      const image = tf.expandDims(tf.cast(input, 'float32'), 0) as import('@tensorflow/tfjs').Tensor4D;
-      const transform = tf.tensor2d([[c, -s, ox - 0.5, s, c, oy - 0.5, 0, 0]]);
-      return tf.squeeze(tf.image.transform(image, transform, 'bilinear', 'constant', 0, [size, size]), [0]) as T3;
-    });
-  }
-
   const verifyOptions = new faceapi.SsdMobilenetv1Options({ minConfidence: VERIFY_MIN_SCORE, maxResults: settings.maxFaces });
 
   /**
@@ -174,7 +167,8 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
   async function confirmedBySsd(input: T3, g: GateFace, side: number): Promise<boolean> {
     const mid = VERIFY_SSD_SIZE / 2;
     for (const { zoom, upright } of VERIFY_CROPS) {
-      const crop = squareCrop(input, verificationBox(g, side, zoom, upright), VERIFY_SSD_SIZE);
+      const box = verificationBox(g, side, zoom, upright);
+      const { crop } = turnedCrop(input, box, box.width / VERIFY_SSD_SIZE, VERIFY_SSD_SIZE, VERIFY_SSD_SIZE);
       let detections;
       try {
         ssd.setInputSize(VERIFY_SSD_SIZE);
