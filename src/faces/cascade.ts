@@ -80,12 +80,13 @@ function contains(box: Box, [x, y]: Point): boolean {
   return x >= box.x && x <= box.x + box.width && y >= box.y && y <= box.y + box.height;
 }
 
-/** A gate face SSD missed, on the gate's calibrated box; `verify`: to be rescued only once SSD confirms it on a VERIFY_CROPS crop. */
-export interface MissedFace { readonly box: Box; readonly score: number; readonly gate: GateFace; readonly verify: boolean }
+/** A gate face SSD missed, on the gate's calibrated box. */
+export interface MissedFace { readonly box: Box; readonly score: number; readonly gate: GateFace }
 
 /**
  * Gate faces whose centre lies in no SSD box (and in no other face before it here): SSD missed them.
- * `confirmed` may drop the ones marked `verify`; a dropped one does not hide the faces after it.
+ * One scored below RESCUE_MIN_SCORE is kept only when `confirmed` says so (an SSD pass on a
+ * VERIFY_CROPS crop); a dropped one does not hide the faces after it.
  */
 export async function missedByDetector(
   gate: readonly GateFace[], found: readonly Box[], side: number, confirmed: (g: GateFace) => Promise<boolean>,
@@ -95,9 +96,8 @@ export async function missedByDetector(
     if (g.score < (isLarge(g) ? RESCUE_LARGE_MIN_SCORE : RESCUE_MIN_SCORE)) continue;
     const centre: Point = [(g.x + g.width / 2) * side, (g.y + g.height / 2) * side];
     if (found.some((b) => contains(b, centre)) || rescued.some((r) => contains(r.box, centre))) continue;
-    const verify = g.score < RESCUE_MIN_SCORE;
-    if (verify && !(await confirmed(g))) continue;
-    rescued.push({ box: calibratedGateBox(g, side), score: g.score, gate: g, verify });
+    if (g.score < RESCUE_MIN_SCORE && !(await confirmed(g))) continue;
+    rescued.push({ box: calibratedGateBox(g, side), score: g.score, gate: g });
   }
   return rescued;
 }
