@@ -8,6 +8,7 @@ import {
   uprightLandmarkBox, verificationBox, VERIFY_CROPS, VERIFY_MIN_SCORE, VERIFY_SSD_SIZE, type QuarterTurn, type UprightBox,
 } from './cascade.js';
 import type { Box, DetectedFace, Point } from './face.js';
+import { cropImage, paddedImage } from './heap-image.js';
 import { estimatePose } from './pose.js';
 import { faceQuality } from './quality.js';
 import type { BackendInfo, WorkerSettings } from './protocol.js';
@@ -90,8 +91,7 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
    */
   async function landmarksOn(input: T3, boxes: readonly (Detection | Box)[]): Promise<Point[][]> {
     if (boxes.length === 0) return [];
-    const rects = boxes.map((b) => ('box' in b ? b : new faceapi.Rect(b.x, b.y, b.width, b.height)));
-    const crops = await faceapi.extractFaceTensors(input as never, rects) as unknown as T3[];
+    const crops = faceCrops(input, boxes);
     try {
       const batch = await faceapi.nets.faceLandmark68Net.detectLandmarks(crops) as InstanceType<FaceApi['FaceLandmarks68']>[];
       return batch.map((marks, i) => {
@@ -101,6 +101,15 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
     } finally {
       tf.dispose(crops);
     }
+  }
+
+  /** face-api's extractFaceTensors (each box clipped to the image and floored, then cut), cut by cropImage. */
+  function faceCrops(input: T3, boxes: readonly (Detection | Box)[]): T3[] {
+    const [height, width] = input.shape;
+    return boxes
+      .map((b) => ('box' in b ? b.forSize(width, height).box : new faceapi.Rect(b.x, b.y, b.width, b.height)).clipAtImageBorders(width, height))
+      .filter((box) => box.width > 0 && box.height > 0)
+      .map((box) => cropImage(tf, input, box));
   }
 
   /**
@@ -243,22 +252,13 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
   }
 
   async function detect(pixels: Uint8Array, width: number, height: number): Promise<DetectedFace[]> {
-    // An owned int32 copy goes into the tensor (tfjs would otherwise make its own, unwipeable copy).
-    // It is padded to a square with zeros at the bottom/right, exactly as face-api pads before
-    // SSD's resize to 512 (so coordinates are unchanged): a 512 px working image then reaches
-    // the net with no resize, and the input tensor has the same shape for every request. SSD@512
-    // then cuts the photo's rectangle from it (ssdRegion), whose shapes vary with the aspect
-    // ratio but never exceed the square pass the warm-up sizes the wasm heap for.
+    // Padded to a square at the bottom/right, as face-api pads before SSD's resize to 512 (so
+    // coordinates are unchanged): a 512 px working image then reaches the net with no resize, and
+    // the input tensor has the same shape for every request. SSD@512 then cuts the photo's
+    // rectangle from it (ssdRegion), whose shapes vary with the aspect ratio but never exceed the
+    // square pass the warm-up sizes the wasm heap for.
     const side = Math.max(width, height);
-    const ints = new Int32Array(side * side * 3);
-    const row = width * 3;
-    for (let y = 0; y < height; y++) {
-      const from = y * row;
-      const to = y * side * 3;
-      for (let i = 0; i < row; i++) ints[to + i] = pixels[from + i] ?? 0;
-    }
-    const input = tf.tensor3d(ints, [side, side, 3], 'int32');
-    ints.fill(0);
+    const input = paddedImage(tf, pixels, width, height, side);
     try {
       let turn: QuarterTurn = 0;
       const gate = blaze ? await blaze.detect(input, GATE_CANDIDATE_SCORE) : undefined;

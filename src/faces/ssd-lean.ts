@@ -1,4 +1,5 @@
 import type * as TF from '@tensorflow/tfjs';
+import { cropImage } from './heap-image.js';
 
 type Tfjs = typeof import('@tensorflow/tfjs');
 
@@ -95,7 +96,7 @@ export function installLeanSsd(net: SsdNet, tf: Tfjs): LeanSsd {
       // The rectangle is cut from the square face-api makes (padded, resized to `size`), so the
       // pixels SSD sees are exactly the square pass's; the full square is disposed with the tidy.
       let batch = tf.cast(input.toBatchTensor(size, false), 'float32') as T4;
-      if (rows < size || cols < size) batch = tf.slice(batch, [0, 0, 0, 0], [-1, rows, cols, -1]);
+      if (rows < size || cols < size) batch = cropImage(tf, batch, { x: 0, y: 0, width: cols, height: rows });
       return tf.sub(tf.div(batch, 127.5), 1) as T4;
     });
     const { out, conv11 } = mobileNetV1(tf, x, params.mobilenetv1);
