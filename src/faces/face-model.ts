@@ -9,6 +9,7 @@ import {
 } from './cascade.js';
 import type { Box, DetectedFace, Point } from './face.js';
 import { cropImage, paddedImage } from './heap-image.js';
+import { installLeanLandmarks, type LandmarkNet } from './landmarks-lean.js';
 import { estimatePose } from './pose.js';
 import { faceQuality } from './quality.js';
 import type { BackendInfo, WorkerSettings } from './protocol.js';
@@ -69,6 +70,7 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
   const cascade = settings.cascade ?? true;
   const closeUpSize = settings.closeUpSsdSize ?? 256;
   await faceapi.nets.faceLandmark68Net.loadFromDisk(settings.modelDir);
+  installLeanLandmarks(faceapi.nets.faceLandmark68Net as unknown as LandmarkNet, tf);
   const options = new faceapi.SsdMobilenetv1Options({ minConfidence: settings.minFaceScore, maxResults: settings.maxFaces });
 
   const info: BackendInfo = {
