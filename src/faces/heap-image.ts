@@ -33,10 +33,11 @@ export function cropImage<T extends TF.Tensor3D | TF.Tensor4D>(tf: Tfjs, image: 
   if (!(Number.isInteger(x) && Number.isInteger(y) && Number.isInteger(w) && Number.isInteger(h) && x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= width && y + h <= height)) {
     throw new RangeError(`crop ${w} × ${h} at (${x}, ${y}) is not whole pixels inside ${width} × ${height}`);
   }
-  const shape = batched ? [1, h, w, channels] : [h, w, channels];
+  const shape: number[] = batched ? [1, h, w, channels] : [h, w, channels];
   const views = heapViews(tf.backend());
   if (!views) return tf.slice(image, batched ? [0, y, x, 0] : [y, x, 0], shape) as T;
-  const out = tf.zeros(shape as [number, number, number], image.dtype) as T;
+  // fill is a kernel writing the heap; tf.zeros would build the zeros in a JS array and copy them in.
+  const out = tf.fill(shape as [number, number, number], 0, image.dtype) as T;
   // Views taken after the allocation: growing the wasm memory replaces its buffer.
   const from = views.typedArrayFromHeap(image);
   const to = views.typedArrayFromHeap(out);
@@ -60,7 +61,7 @@ export function paddedImage(tf: Tfjs, pixels: Uint8Array, width: number, height:
   const row = width * 3;
   const views = heapViews(tf.backend());
   if (views) {
-    const image = tf.zeros([side, side, 3], 'int32') as TF.Tensor3D;
+    const image = tf.fill([side, side, 3], 0, 'int32') as TF.Tensor3D;
     const to = views.typedArrayFromHeap(image);
     for (let y = 0; y < height; y++) to.set(pixels.subarray(y * row, y * row + row), y * side * 3);
     return image;
