@@ -25,6 +25,7 @@ import { setTimeout } from 'node:timers';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { markerPieces, randomMarker, scanProcess } from './memory-scan.mjs';
+import { withJpegComment } from './jpeg-comment.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,15 +41,6 @@ const ROUNDS = Number(args.rounds);
 const require = createRequire(import.meta.url);
 const demo = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
 const samples = [1, 2, 3, 4, 5, 6].map((n) => readFileSync(join(demo, `sample${n}.jpg`)));
-
-function withJpegComment(jpeg, text) {
-  const payload = Buffer.from(text, 'latin1');
-  const segment = Buffer.alloc(4 + payload.length);
-  segment.writeUInt16BE(0xfffe, 0);
-  segment.writeUInt16BE(payload.length + 2, 2);
-  payload.copy(segment, 4);
-  return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
-}
 
 // A one-off key for the server this script starts.
 const KEY = `mk_measure_${randomBytes(18).toString('hex')}`;

@@ -7,15 +7,7 @@ import { readSample } from './samples.js';
  * and syscall tests. Nothing here is written to disk.
  */
 
-/** A JPEG with a COM (comment) segment carrying `text` right after SOI. */
-export function withJpegComment(jpeg: Uint8Array, text: string): Buffer {
-  const payload = Buffer.from(text, 'latin1');
-  const segment = Buffer.alloc(4 + payload.length);
-  segment.writeUInt16BE(0xfffe, 0);
-  segment.writeUInt16BE(payload.length + 2, 2);
-  payload.copy(segment, 4);
-  return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
-}
+export { withJpegComment } from '../scripts/jpeg-comment.mjs';
 
 /** sample `n` stored sideways with EXIF orientation `orientation`, so that it displays upright. */
 export async function exifRotated(n: number, orientation: 6 | 8 | 3): Promise<Buffer> {
