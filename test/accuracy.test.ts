@@ -123,14 +123,14 @@ describe('selfie crops against the geometric reference', () => {
     const all = [...now.values()].flat();
     console.log(`selfie crops: now ${figures(all)} | before ${figures([...before.values()].flat())}; missed now: ${missed.join(', ') || 'none'}`);
     expect(all).toHaveLength(22 * SELFIE_KINDS.length + 1);
-    // The issue asks for every crop; measured: 198 of 199 (the detector alone: 110). Weak large gate
-    // faces (0.6–0.8) are rescued only once SSD confirms them on a crop around them (VERIFY_CROPS in
-    // src/faces/cascade.ts). The one left, sample2's face 2 rolled −35°, is a face in full profile
-    // (one eye visible), where the reference's own 68 points are no face layout (its fitted yaw,
-    // −52°, is the largest of the 22). The gate sees it at 0.75; SSD scores at most 0.25 at its
-    // centre on the verification crops (0.3 confirms), so it is not returned; let through, its
-    // landmarks would land 1.05 eye distances from the reference's. The bound holds that level.
-    expect(missed.length).toBeLessThanOrEqual(1);
+    // The issue asks for every crop (the detector alone finds 110 of 199). Weak large gate faces
+    // (0.6–0.8) are rescued once confirmed on a crop around them: by the gate itself, turned upright
+    // (GATE_RECHECK_ZOOM), or by SSD (VERIFY_CROPS in src/faces/cascade.ts). The last one found,
+    // sample2's face 2 rolled −35°, is a face in full profile (one eye visible) that SSD never
+    // confirms and the upright gate does (0.82; face-free tiles of the samples ≤ 0.76). The
+    // reference's own 68 points are no face layout there; the service's land 0.6 eye distances from
+    // theirs (error 0.76) since the roll recheck crops on the gate's box (ROLL_RECHECK_MIN_SPAN).
+    expect(missed).toEqual([]);
     const found = all.filter((e): e is number => e !== undefined).sort((a, b) => a - b);
     // Median, not mean: a few faces the landmark net misreads (sample2's hard faces) dominate the mean.
     expect(found[Math.floor(found.length / 2)]!).toBeLessThanOrEqual(0.05);

@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../package-root.js';
-import { loadBlazeFace, type GateFace } from './blazeface.js';
+import { BLAZEFACE_SIZE, loadBlazeFace, type GateFace } from './blazeface.js';
 import {
-  angleDifference, calibratedGateBox, eyeLineDegrees, GATE_CANDIDATE_SCORE, gateEyeDegrees, gateFaceIn, isCloseUp, isLarge, missedByDetector, RESCUE_MIN_SCORE,
-  ROLL_CORRECTION_DEG, ROLL_DISAGREE_DEG, ROLL_RECHECK_DEG, ssdBoxFromLandmarks, TURN_MARGIN, unturnBox, unturnPoint, uprightGateBox,
+  angleDifference, calibratedGateBox, eyeLineDegrees, GATE_CANDIDATE_SCORE, GATE_RECHECK_ZOOM, gateEyeDegrees, gateFaceIn, isCloseUp, isLarge, missedByDetector, RESCUE_MIN_SCORE,
+  ROLL_CORRECTION_DEG, ROLL_DISAGREE_DEG, ROLL_RECHECK_DEG, ROLL_RECHECK_MIN_SPAN, ssdBoxFromLandmarks, TURN_MARGIN, unturnBox, unturnPoint, uprightGateBox,
   uprightLandmarkBox, verificationBox, VERIFY_CROPS, VERIFY_MIN_SCORE, VERIFY_SSD_SIZE, type QuarterTurn, type UprightBox,
 } from './cascade.js';
 import type { Box, DetectedFace, Point } from './face.js';
@@ -164,7 +164,13 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
     // A second estimate far from the first means the points are unreliable: no further turn on their word.
     const again = eyeLineDegrees(landmarks);
     const change = Math.abs(angleDifference(again, roll));
-    if (change > ROLL_RECHECK_DEG && change <= ROLL_DISAGREE_DEG) landmarks = await landmarksUpright(input, uprightLandmarkBox(landmarks, again));
+    if (change > ROLL_RECHECK_DEG && change <= ROLL_DISAGREE_DEG) {
+      // The points size the new crop only when they span a face's width; squeezed together (a face
+      // the net could not read, as in full profile) they would crop a part of it, so the gate's box turns instead.
+      const fromPoints = uprightLandmarkBox(landmarks, again);
+      const fromGate = uprightGateBox(g, side, again);
+      landmarks = await landmarksUpright(input, fromPoints.width >= ROLL_RECHECK_MIN_SPAN * fromGate.width ? fromPoints : fromGate);
+    }
     return landmarks;
   }
 
@@ -191,6 +197,22 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
       if (detections.some(({ box: b }) => mid >= b.x && mid <= b.x + b.width && mid >= b.y && mid <= b.y + b.height)) return true;
     }
     return false;
+  }
+
+  /**
+   * A weak gate face SSD missed, confirmed when the gate itself, run again on a crop of
+   * GATE_RECHECK_ZOOM gate widths turned upright by the gate's eyes, is sure of a face at the
+   * crop's centre (one gate pass on a 128 px crop, a few ms). Runs only for such faces.
+   */
+  async function confirmedByGate(input: T3, g: GateFace, side: number): Promise<boolean> {
+    const box = verificationBox(g, side, GATE_RECHECK_ZOOM, true);
+    const { crop } = turnedCrop(input, box, box.width / BLAZEFACE_SIZE, BLAZEFACE_SIZE, BLAZEFACE_SIZE);
+    try {
+      const faces = await blaze!.detect(crop, RESCUE_MIN_SCORE);
+      return faces.some((f) => f.x <= 0.5 && f.x + f.width >= 0.5 && f.y <= 0.5 && f.y + f.height >= 0.5);
+    } finally {
+      crop.dispose();
+    }
   }
 
   interface Found { box: Box; score: number; landmarks: Point[] }
@@ -238,8 +260,8 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
       const landmarks = robustFor(g) ? await rollRobust(input, marks[i]!, g, side) : marks[i]!;
       found.push({ box: boxes[i]!, score: detections[i]!.score, landmarks });
     }
-    // Faces the gate is sure of (or SSD confirms on a crop) and SSD missed: landmarks on the gate's box reshaped to SSD's.
-    for (const { box, score, gate: g } of gate ? await missedByDetector(gate, boxes, side, (m) => confirmedBySsd(input, m, side)) : []) {
+    // Faces the gate is sure of (or confirms on an upright crop, or SSD confirms on a crop) and SSD missed: landmarks on the gate's box reshaped to SSD's.
+    for (const { box, score, gate: g } of gate ? await missedByDetector(gate, boxes, side, async (m) => await confirmedByGate(input, m, side) || confirmedBySsd(input, m, side)) : []) {
       const landmarks = robustFor(g) ? await rollRobust(input, undefined, g, side) : (await landmarksOn(input, [box]))[0]!;
       found.push({ box: ssdBoxFromLandmarks(landmarks), score, landmarks });
     }
