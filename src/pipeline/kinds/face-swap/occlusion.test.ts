@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Point } from '../../../imaging/geometry.js';
 import { extend } from './geometry.js';
-import { occluded } from './occlusion.js';
+import { readFileSync } from 'node:fs';
+import { CHROMA, DARKER, FEATURE_MARGIN, FILL_RADIUS, MIN_LUMA_SPREAD, OUTLINE_BAND, occluded } from './occlusion.js';
 
 /** A frontal face drawn in the 68-point layout (eye distance 100 px), plus the forehead band. */
 function layout(): Point[] {
@@ -73,5 +74,15 @@ describe('occluded', () => {
     expect(occluded(cast.pixels, cast.covered, points, region, eyes, out)).toBe(0);
     const shadow = face((x, y) => (x < jawLeft + 0.2 * eyes ? [170 - 17 * (y - region.y) / H, 127 - 17 * (y - region.y) / H, 102 - 17 * (y - region.y) / H] : null));
     expect(occluded(shadow.pixels, shadow.covered, points, region, eyes, out)).toBe(0);
+  });
+});
+
+describe('docs/performance.md', () => {
+  it('states the hair settings as they are', () => {
+    const text = readFileSync(new URL('../../../../docs/performance.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    expect(text).toContain(`darker than the face's own skin median by ${DARKER} robust spreads, at least ${MIN_LUMA_SPREAD} grey levels each, and ${CHROMA} grey levels or more off its Cb/Cr`);
+    expect(text).toContain(`outside the features' hull grown by ${FEATURE_MARGIN} × the eye distance`);
+    expect(text).toContain(`within ${OUTLINE_BAND} × the eye distance of it`);
+    expect(text).toContain(`blurred over ${FILL_RADIUS} × the eye distance`);
   });
 });

@@ -1,5 +1,5 @@
 import { convexHull, inset, type Point } from '../../../imaging/geometry.js';
-import { feather, polygonMask, type Region } from '../../../imaging/raster.js';
+import { polygonMask, type Region } from '../../../imaging/raster.js';
 import { maskedBlur } from './tone.js';
 
 /**
@@ -27,19 +27,15 @@ const CHEEK_LEFT = [1, 3, 31, 41];
 const CHEEK_RIGHT = [15, 13, 35, 46];
 /** Points of the features, whose hull (grown by FEATURE_MARGIN × eye distance) is never dropped. */
 const FEATURES = Array.from({ length: 51 }, (_, i) => 17 + i);
-const FEATURE_MARGIN = 0.05;
+export const FEATURE_MARGIN = 0.05;
 /** Not skin: darker than the skin's median by this many spreads (robust; at least MIN_LUMA_SPREAD grey levels each)… */
-const DARKER = 2;
-const MIN_LUMA_SPREAD = 12;
+export const DARKER = 2;
+export const MIN_LUMA_SPREAD = 12;
 /** …and this far from its chroma (Cb, Cr, grey levels). */
-const CHROMA = 8;
+export const CHROMA = 8;
 const NOT_SKIN = 1;
-/** Specks narrower than about this (× eye distance) are not an occluder. */
-const SPECK = 0.04;
 /** An occluder reaches the face's outline (hair and hands come from outside): within this (× eye distance) of its hull. */
-const OUTLINE_BAND = 0.08;
-/** An occluder is grown by this (× eye distance): a strand's soft edge goes with it. */
-const GROW = 0.03;
+export const OUTLINE_BAND = 0.08;
 
 /** A face's skin: median luma and chroma (Cb, Cr), and the luma's robust spread. */
 export interface SkinModel { readonly y: number; readonly cb: number; readonly cr: number; readonly sy: number }
@@ -151,20 +147,33 @@ export function occluded(
     for (let q = 0; q < count; q++) m[q] = defined[q] && !m[q] ? 1 : 0;
     skinDistance(small, model, count, dist, defined);
     for (let q = 0; q < count; q++) m[q] = m[q] && dist[q]! > NOT_SKIN ? 1 : 0;
-    feather(m, w, h, SPECK * eyes / 2);
-    for (let q = 0; q < count; q++) m[q] = m[q]! > 0.5 ? 1 : 0;
     keepReachingOutline(m, polygonMask(inset(convexHull(at), OUTLINE_BAND * eyes / 2), half), w, h);
-    feather(m, w, h, GROW * eyes / 2);
+    // Grown by one cell (two pixels) each way: a strand's soft edge goes with it.
+    grow(m, w, h, dist);
     let n = 0;
     for (let y = 0; y < region.height; y++) {
       for (let x = 0, p = y * region.width; x < region.width; x++, p++) {
-        if (covered[p] && m[(y >> 1) * w + (x >> 1)]! > 0.02) { out[p] = 1; n++; }
+        if (covered[p] && m[(y >> 1) * w + (x >> 1)]) { out[p] = 1; n++; }
       }
     }
     m.fill(0);
     return n;
   } finally {
     small.fill(0); defined.fill(0); dist.fill(0);
+  }
+}
+
+/** `m` (0/1) dilated by one cell, 8-connected; `scratch` (at least w × h) is overwritten. */
+function grow(m: Float32Array, w: number, h: number, scratch: Float32Array): void {
+  scratch.set(m.subarray(0, w * h));
+  for (let y = 0; y < h; y++) {
+    const up = y > 0 ? -w : 0; const down = y < h - 1 ? w : 0;
+    for (let x = 0, q = y * w; x < w; x++, q++) {
+      if (m[q]) continue;
+      const l = x > 0 ? -1 : 0; const r = x < w - 1 ? 1 : 0;
+      if (scratch[q + l]! || scratch[q + r]! || scratch[q + up]! || scratch[q + down]! || scratch[q + up + l]! || scratch[q + up + r]!
+        || scratch[q + down + l]! || scratch[q + down + r]!) m[q] = 1;
+    }
   }
 }
 
@@ -187,7 +196,7 @@ function keepReachingOutline(m: Float32Array, core: Float32Array, width: number,
 }
 
 /** Radius (× eye distance) over which a boundary pixel's colour offset is taken from good neighbours. */
-const FILL_RADIUS = 0.25;
+export const FILL_RADIUS = 0.25;
 
 /**
  * The Poisson blend's boundary, made to run over skin on both sides. At a fixed pixel next to the
