@@ -76,7 +76,10 @@ export function compositeFaceSwap(
       if (options.shape > 0) moveTemplate(out, plan.templatePoints, plan.dst, skip);
       if (face) blendFace(out, template, face, options.strength);
     } finally {
+      // The face, and where it is and where its hair is (the person's outline): zeroed.
       face?.warped.fill(0);
+      face?.covered.fill(0);
+      face?.occluded.fill(0);
     }
   }
 }

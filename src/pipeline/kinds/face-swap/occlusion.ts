@@ -54,12 +54,13 @@ function median(values: Float32Array, n: number): number {
     const bin = Math.round((values[i]! + 256) * BINS_PER_LEVEL);
     HISTOGRAM[bin < 0 ? 0 : bin >= HISTOGRAM.length ? HISTOGRAM.length - 1 : bin]! += 1;
   }
-  let seen = 0;
+  let seen = 0; let at = 0;
   for (let bin = 0; bin < HISTOGRAM.length; bin++) {
     seen += HISTOGRAM[bin]!;
-    if (seen * 2 > n) return bin / BINS_PER_LEVEL - 256;
+    if (seen * 2 > n) { at = bin / BINS_PER_LEVEL - 256; break; }
   }
-  return 0;
+  HISTOGRAM.fill(0); // a histogram of the person's skin: not left behind
+  return at;
 }
 
 /** The skin model over `sample` ∧ `covered` (every `stride`-th pixel); spread = 1.4826 × median absolute deviation. Null under 50 pixels. */
