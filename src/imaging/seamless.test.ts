@@ -51,3 +51,33 @@ describe('seamlessClone', () => {
     expect(Math.abs(at(100, 47) - 200)).toBeLessThan(3);
   });
 });
+
+describe('seamlessClone with a guide', () => {
+  it('meets the target at the boundary but carries the guide inwards: dark boundary pixels shape only a narrow band', () => {
+    const w = 200; const h = 200;
+    const inside = new Uint8Array(w * h);
+    const covered = new Uint8Array(w * h).fill(1);
+    const source = new Float32Array(w * h * 3).fill(150);
+    const target = new Float32Array(w * h * 3).fill(180);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const p = y * w + x;
+        if ((x - 100) ** 2 + (y - 100) ** 2 < 80 ** 2) inside[p] = 1;
+        else if (x < 60) target.fill(40, p * 3, p * 3 + 3); // dark hair on the left of the boundary
+      }
+    }
+    const guide = target.slice();
+    for (let p = 0; p < w * h; p++) if (!inside[p] && guide[p * 3]! < 100) guide.fill(180, p * 3, p * 3 + 3);
+    const plain = new Float32Array(w * h * 3);
+    const guided = new Float32Array(w * h * 3);
+    seamlessClone({ width: w, height: h, inside, target, source, covered }, plain);
+    seamlessClone({ width: w, height: h, inside, target, source, covered, guide }, guided);
+    const at = (out: Float32Array, x: number, y: number): number => out[(y * w + x) * 3]!;
+    // 15 px in from the dark part of the boundary: a haze without the guide, skin with it.
+    expect(at(plain, 36, 100)).toBeLessThan(140);
+    expect(at(guided, 36, 100)).toBeGreaterThan(170);
+    // At the boundary itself both meet the target (no seam).
+    expect(Math.abs(at(guided, 21, 100) - at(target, 20, 100))).toBeLessThan(45);
+    expect(at(guided, 21, 100)).toBeLessThan(at(guided, 36, 100));
+  });
+});

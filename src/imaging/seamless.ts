@@ -21,6 +21,13 @@ export interface CloneInput {
   readonly source: Float32Array;
   /** Where `source` is defined. */
   readonly covered: Float32Array | Uint8Array;
+  /**
+   * The boundary values for the smooth (coarse) part of the solution, where they differ from
+   * `target` (default: `target`). The full-resolution band still meets `target` exactly, so the
+   * result has no seam, but what it carries inwards is this: a boundary pixel that is not the
+   * kind of surface the face is (hair) can then shape only a narrow band.
+   */
+  readonly guide?: Float32Array;
 }
 
 export interface CloneOptions {
@@ -87,7 +94,8 @@ export function seamlessClone(input: CloneInput, out: Float32Array, options: Clo
 function accumulate(
   input: CloneInput, k: number, cw: number, colOf: Int32Array, insideCount: Int32Array, coarseCount: Float32Array, coarseValues: Float32Array,
 ): void {
-  const { width: w, height: h, inside, target, source, covered } = input;
+  const { width: w, height: h, inside, source, covered } = input;
+  const target = input.guide ?? input.target;
   for (let y = 0; y < h; y++) {
     const row = ((y / k) | 0) * cw;
     for (let x = 0, p = y * w; x < w; x++, p++) {

@@ -8,6 +8,7 @@ import { errors } from '../../../errors.js';
 import { estimatePose, type Pose } from '../../../faces/pose.js';
 import { convexRowSpans, destination, EXTENDED, extend, mirrored, outerRing, warpTriangle, type RowSpans } from './geometry.js';
 import { flattenCast } from './tone.js';
+import { fillBadBoundary, occluded as findOccluded } from './occlusion.js';
 
 /**
  * Face swap: the template's face geometry is first moved `shape` of the way towards the user's
@@ -65,14 +66,39 @@ export function compositeFaceSwap(
     return { templatePoints, from, dst: destination(templatePoints, from, options.shape, mirror), mirror };
   });
   for (const plan of plans) {
-    // At full strength the Poisson blend replaces the inside of its boundary outright (it reads the
-    // portrait only along the boundary): the template warp need not fill the pixels well inside.
-    const hull = convexHull(plan.dst);
-    const skip = options.strength >= 1 && template.blend !== 'feather'
-      ? convexRowSpans(inset(hull, cloneInset(template, plan.dst) + CLONE_FACTOR + 4)) : undefined;
-    if (options.shape > 0) moveTemplate(out, plan.templatePoints, plan.dst, skip);
-    swapFace(out, source, template, scale, plan.from, plan.dst, options.strength);
+    const face = options.strength > 0 ? warpFace(out, source, template, plan.from, plan.dst) : null;
+    try {
+      // At full strength the Poisson blend replaces the inside of its boundary outright (it reads the
+      // portrait only along the boundary): the template warp need not fill the pixels well inside,
+      // except where the person's face is covered (hair, a hand), where the portrait shows.
+      const skip = face && options.strength >= 1 && template.blend !== 'feather'
+        ? avoiding(convexRowSpans(inset(face.hull, cloneInset(template, plan.dst) + CLONE_FACTOR + 4)), face.occluded, face.region) : undefined;
+      if (options.shape > 0) moveTemplate(out, plan.templatePoints, plan.dst, skip);
+      if (face) blendFace(out, template, face, options.strength);
+    } finally {
+      // The face, and where it is and where its hair is (the person's outline): zeroed.
+      face?.warped.fill(0);
+      face?.covered.fill(0);
+      face?.occluded.fill(0);
+    }
   }
+}
+
+/** `spans` shrunk, row by row, to the longest run with no `occluded` pixel of `region`. */
+function avoiding(spans: RowSpans, occluded: Uint8Array, region: Region): RowSpans {
+  for (let r = 0; r < spans.from.length; r++) {
+    const y = spans.y + r - region.y;
+    if (y < 0 || y >= region.height || !(spans.from[r]! <= spans.to[r]!)) continue;
+    const x0 = Math.max(0, spans.from[r]! - region.x); const x1 = Math.min(region.width - 1, spans.to[r]! - region.x);
+    let best = 0; let bestFrom = 1; let bestTo = 0; let run = x0;
+    for (let x = x0; x <= x1 + 1; x++) {
+      if (x <= x1 && !occluded[y * region.width + x]) continue;
+      if (x - run > best) { best = x - run; bestFrom = run; bestTo = x - 1; }
+      run = x + 1;
+    }
+    spans.from[r] = bestFrom + region.x; spans.to[r] = bestTo + region.x;
+  }
+  return spans;
 }
 
 /** How far inside the face's hull the Poisson blend's boundary lies (half the feather width). */
@@ -107,34 +133,52 @@ function moveTemplate(out: Raster, was: readonly Point[], now: readonly Point[],
   }
 }
 
-function swapFace(
-  out: Raster, source: Raster, template: FaceSwapTemplate, scale: number, from: readonly Point[], dst: readonly Point[], strength: number,
-): void {
-  if (strength <= 0) return;
+/** The person's face warped onto `dst`, in region-sized buffers (zeroed by the caller). */
+interface WarpedFace {
+  readonly region: Region;
+  readonly hull: Point[];
+  readonly dst: readonly Point[];
+  readonly eyes: number;
+  /** RGB floats; `covered` where defined; `occluded` where not the face's skin (occlusion.ts). */
+  readonly warped: Float32Array;
+  readonly covered: Uint8Array;
+  readonly occluded: Uint8Array;
+}
+
+function warpFace(out: Raster, source: Raster, template: FaceSwapTemplate, from: readonly Point[], dst: readonly Point[]): WarpedFace | null {
   const hull = convexHull(dst);
   const region = regionAround(hull, CLONE_FACTOR + 3, out.width, out.height);
-  if (!region) return;
+  if (!region) return null;
   const count = region.width * region.height;
   const { leftEye, rightEye } = faceAnchors(dst);
   const eyes = distance(leftEye, rightEye);
-  // Working copies of the person's face (and of the canvas, which an earlier slot may have drawn
-  // a face on): zeroed before the slot is done.
+  // A working copy of the person's face: zeroed before the slot is done (the caller's finally).
   const warped = new Float32Array(count * 3);
+  const covered = new Uint8Array(count);
+  const occluded = new Uint8Array(count);
+  for (const [i, j, k] of delaunay(dst)) {
+    warpTriangle(source, [from[i]!, from[j]!, from[k]!], [dst[i]!, dst[j]!, dst[k]!], region, warped, covered);
+  }
+  flattenCast(warped, covered, region.width, region.height, CAST_RADIUS * eyes);
+  if (template.blend !== 'feather') findOccluded(warped, covered, dst, region, eyes, occluded);
+  return { region, hull, dst, eyes, warped, covered, occluded };
+}
+
+function blendFace(out: Raster, template: FaceSwapTemplate, face: WarpedFace, strength: number): void {
+  const { region, hull, dst, eyes, warped, covered, occluded } = face;
+  const count = region.width * region.height;
+  // Working copies of the canvas (an earlier slot may have drawn a face on it) and of the blend:
+  // zeroed before the slot is done.
   const canvas = new Float32Array(count * 3);
   const blended = new Float32Array(count * 3);
-  const covered = new Uint8Array(count);
   try {
-    for (const [i, j, k] of delaunay(dst)) {
-      warpTriangle(source, [from[i]!, from[j]!, from[k]!], [dst[i]!, dst[j]!, dst[k]!], region, warped, covered);
-    }
-    flattenCast(warped, covered, region.width, region.height, CAST_RADIUS * eyes);
     for (let row = 0; row < region.height; row++) {
       const at = ((region.y + row) * out.width + region.x) * 3;
       canvas.set(out.data.subarray(at, at + region.width * 3), row * region.width * 3);
     }
     let weight: Float32Array;
     if (template.blend === 'feather') {
-      weight = featherBlend(template, scale, hull, eyes, region, warped, canvas, covered, blended);
+      weight = featherBlend(template, hull, eyes, region, warped, canvas, covered, blended);
     } else {
       const inside = polygonMask(inset(hull, cloneInset(template, dst)), region);
       const edge = CLONE_FACTOR + 2;
@@ -142,16 +186,22 @@ function swapFace(
       for (let row = edge; row < region.height - edge; row++) {
         for (let col = edge; col < region.width - edge; col++) {
           const p = row * region.width + col;
-          if (inside[p] && covered[p]) mask[p] = 1;
+          if (inside[p] && covered[p] && !occluded[p]) mask[p] = 1;
         }
       }
-      seamlessClone({ width: region.width, height: region.height, inside: mask, target: canvas, source: warped, covered }, blended, { factor: CLONE_FACTOR });
+      // The portrait as the smooth part of the blend sees it: skin where the boundary crosses hair.
+      const guide = Float32Array.from(canvas);
+      fillBadBoundary(guide, warped, covered, mask, occluded, dst, region, eyes, CLONE_FACTOR);
+      try {
+        seamlessClone({ width: region.width, height: region.height, inside: mask, target: canvas, source: warped, covered, guide }, blended, { factor: CLONE_FACTOR });
+      } finally {
+        guide.fill(0);
+      }
       weight = inside;
       for (let p = 0; p < count; p++) weight[p] = mask[p]!;
     }
     blendInto(out, region, weight, strength, canvas, blended);
   } finally {
-    warped.fill(0);
     canvas.fill(0);
     blended.fill(0);
   }
@@ -181,7 +231,7 @@ function blendInto(out: Raster, region: Region, weight: Float32Array, strength: 
  * face, then a mask feathered over `template.feather` × the eye distance. Returns the mask.
  */
 function featherBlend(
-  template: FaceSwapTemplate, _scale: number, hull: readonly Point[], eyes: number, region: Region,
+  template: FaceSwapTemplate, hull: readonly Point[], eyes: number, region: Region,
   warped: Float32Array, canvas: Float32Array, covered: Uint8Array, blended: Float32Array,
 ): Float32Array {
   const count = region.width * region.height;
