@@ -88,6 +88,31 @@ export function polygonMask(polygon: readonly Point[], region: Region): Float32A
   return mask;
 }
 
+/** The pixels polygonMask sets to 1, as indices into `region` in row order. */
+export function polygonPixels(polygon: readonly Point[], region: Region): Int32Array {
+  const spans: number[] = [];
+  const xs: number[] = [];
+  for (let row = 0; row < region.height; row++) {
+    const y = region.y + row;
+    xs.length = 0;
+    for (let i = 0; i < polygon.length; i++) {
+      const [x0, y0] = polygon[i]!; const [x1, y1] = polygon[(i + 1) % polygon.length]!;
+      if ((y0 <= y && y1 > y) || (y1 <= y && y0 > y)) xs.push(x0 + ((y - y0) / (y1 - y0)) * (x1 - x0));
+    }
+    xs.sort((a, b) => a - b);
+    for (let k = 0; k + 1 < xs.length; k += 2) {
+      const from = Math.max(0, Math.ceil(xs[k]! - region.x));
+      const to = Math.min(region.width, Math.ceil(xs[k + 1]! - region.x));
+      if (to > from) spans.push(row * region.width + from, row * region.width + to);
+    }
+  }
+  let n = 0;
+  for (let i = 0; i < spans.length; i += 2) n += spans[i + 1]! - spans[i]!;
+  const out = new Int32Array(n);
+  for (let i = 0, k = 0; i < spans.length; i += 2) for (let p = spans[i]!; p < spans[i + 1]!; p++) out[k++] = p;
+  return out;
+}
+
 /**
  * Three box-blur passes per axis, in place: close to a Gaussian of σ ≈ radius / 2, so a hard edge
  * becomes a ramp about 2 × radius wide (from ≈ 0.98 to ≈ 0.02), centred on the old edge.

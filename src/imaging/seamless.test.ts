@@ -52,8 +52,8 @@ describe('seamlessClone', () => {
   });
 });
 
-describe('seamlessClone with a guide', () => {
-  it('meets the target at the boundary but carries the guide inwards: dark boundary pixels shape only a narrow band', () => {
+describe('seamlessClone with a coarse shift', () => {
+  it('meets the target at the boundary but carries the shifted boundary inwards: dark boundary pixels shape only a narrow band', () => {
     const w = 200; const h = 200;
     const inside = new Uint8Array(w * h);
     const covered = new Uint8Array(w * h).fill(1);
@@ -66,14 +66,21 @@ describe('seamlessClone with a guide', () => {
         else if (x < 60) target.fill(40, p * 3, p * 3 + 3); // dark hair on the left of the boundary
       }
     }
-    const guide = target.slice();
-    for (let p = 0; p < w * h; p++) if (!inside[p] && guide[p * 3]! < 100) guide.fill(180, p * 3, p * 3 + 3);
+    // The smooth part sees skin (180) at the dark boundary pixels: their cells' sums shifted by 180 − 40 each.
+    const k = 4;
+    const cw = Math.ceil(w / k);
+    const coarseShift = new Float32Array(cw * Math.ceil(h / k) * 3);
+    for (let p = 0; p < w * h; p++) {
+      if (inside[p] || target[p * 3]! >= 100) continue;
+      const q = Math.floor(Math.floor(p / w) / k) * cw + Math.floor((p % w) / k);
+      for (let c = 0; c < 3; c++) coarseShift[q * 3 + c]! += 180 - 40;
+    }
     const plain = new Float32Array(w * h * 3);
     const guided = new Float32Array(w * h * 3);
-    seamlessClone({ width: w, height: h, inside, target, source, covered }, plain);
-    seamlessClone({ width: w, height: h, inside, target, source, covered, guide }, guided);
+    seamlessClone({ width: w, height: h, inside, target, source, covered }, plain, { factor: k });
+    seamlessClone({ width: w, height: h, inside, target, source, covered, coarseShift }, guided, { factor: k });
     const at = (out: Float32Array, x: number, y: number): number => out[(y * w + x) * 3]!;
-    // 15 px in from the dark part of the boundary: a haze without the guide, skin with it.
+    // 15 px in from the dark part of the boundary: a haze without the shift, skin with it.
     expect(at(plain, 36, 100)).toBeLessThan(140);
     expect(at(guided, 36, 100)).toBeGreaterThan(170);
     // At the boundary itself both meet the target (no seam).

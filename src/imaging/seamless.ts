@@ -22,12 +22,13 @@ export interface CloneInput {
   /** Where `source` is defined. */
   readonly covered: Float32Array | Uint8Array;
   /**
-   * The boundary values for the smooth (coarse) part of the solution, where they differ from
-   * `target` (default: `target`). The full-resolution band still meets `target` exactly, so the
-   * result has no seam, but what it carries inwards is this: a boundary pixel that is not the
-   * kind of surface the face is (hair) can then shape only a narrow band.
+   * Added to each coarse cell's sum of target − source (cells of `factor` pixels, row-major, RGB):
+   * a boundary the smooth (coarse) part of the solution sees instead of `target` where they differ
+   * (its pixels' target − source replaced by other values). The full-resolution band still meets
+   * `target` exactly, so the result has no seam, but what it carries inwards is this: a boundary
+   * pixel that is not the kind of surface the face is (hair) can then shape only a narrow band.
    */
-  readonly guide?: Float32Array;
+  readonly coarseShift?: Float32Array;
 }
 
 export interface CloneOptions {
@@ -56,6 +57,8 @@ export function seamlessClone(input: CloneInput, out: Float32Array, options: Clo
     // One pass counts, per coarse cell, its pixels inside (see below) and sums the differences.
     const insideCount = new Int32Array(cw * chh);
     accumulate(input, k, cw, colOf, insideCount, coarseCount, coarseValues);
+    const shift = input.coarseShift;
+    if (shift) for (let i = 0; i < coarseValues.length; i++) coarseValues[i]! += shift[i]!;
     for (let q = 0; q < cw * chh; q++) {
       const n = coarseCount[q]!;
       if (n > 0) for (let c = 0; c < 3; c++) coarseValues[q * 3 + c]! /= n;
@@ -94,8 +97,7 @@ export function seamlessClone(input: CloneInput, out: Float32Array, options: Clo
 function accumulate(
   input: CloneInput, k: number, cw: number, colOf: Int32Array, insideCount: Int32Array, coarseCount: Float32Array, coarseValues: Float32Array,
 ): void {
-  const { width: w, height: h, inside, source, covered } = input;
-  const target = input.guide ?? input.target;
+  const { width: w, height: h, inside, target, source, covered } = input;
   for (let y = 0; y < h; y++) {
     const row = ((y / k) | 0) * cw;
     for (let x = 0, p = y * w; x < w; x++, p++) {

@@ -189,13 +189,13 @@ function blendFace(out: Raster, template: FaceSwapTemplate, face: WarpedFace, st
           if (inside[p] && covered[p] && !occluded[p]) mask[p] = 1;
         }
       }
-      // The portrait as the smooth part of the blend sees it: skin where the boundary crosses hair.
-      const guide = Float32Array.from(canvas);
-      fillBadBoundary(guide, warped, covered, mask, occluded, dst, region, eyes, CLONE_FACTOR);
+      // The boundary as the smooth part of the blend sees it: skin where it crosses hair.
+      const shift = new Float32Array(Math.ceil(region.width / CLONE_FACTOR) * Math.ceil(region.height / CLONE_FACTOR) * 3);
       try {
-        seamlessClone({ width: region.width, height: region.height, inside: mask, target: canvas, source: warped, covered, guide }, blended, { factor: CLONE_FACTOR });
+        fillBadBoundary(shift, canvas, warped, covered, mask, occluded, dst, region, eyes, CLONE_FACTOR);
+        seamlessClone({ width: region.width, height: region.height, inside: mask, target: canvas, source: warped, covered, coarseShift: shift }, blended, { factor: CLONE_FACTOR });
       } finally {
-        guide.fill(0);
+        shift.fill(0);
       }
       weight = inside;
       for (let p = 0; p < count; p++) weight[p] = mask[p]!;

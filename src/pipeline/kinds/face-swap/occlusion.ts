@@ -1,5 +1,5 @@
 import { convexHull, inset, type Point } from '../../../imaging/geometry.js';
-import { polygonMask, type Region } from '../../../imaging/raster.js';
+import { polygonMask, polygonPixels, type Region } from '../../../imaging/raster.js';
 import { maskedBlur } from './tone.js';
 
 /**
@@ -15,7 +15,7 @@ import { maskedBlur } from './tone.js';
  *
  * The portrait's: its hair, which the shape move can draw over the face's outline. Where the
  * blend's boundary crosses either, `fillBadBoundary` gives the smooth part of the blend skin to
- * meet instead (see seamless.ts, `guide`).
+ * meet instead (seamless.ts, `coarseShift`).
  *
  * Dark hair only: blond hair or a hand has the skin's darkness or its chroma and is kept. A
  * colour cast alone is not darker and does not count; a deep shadow reaching the outline (a
@@ -63,16 +63,17 @@ function median(values: Float32Array, n: number): number {
   return at;
 }
 
-/** The skin model over `sample` ∧ `covered` (every `stride`-th pixel); spread = 1.4826 × median absolute deviation. Null under 50 pixels. */
-export function skinModel(face: Float32Array, sample: Float32Array, covered: Uint8Array, stride = 1): SkinModel | null {
+/** The skin model over the `sample` pixels (indices) that are `covered`, every `stride`-th index; spread = 1.4826 × median absolute deviation. Null under 50 pixels. */
+export function skinModel(face: Float32Array, sample: Int32Array, covered: Uint8Array, stride = 1): SkinModel | null {
   let n = 0;
-  for (let p = 0; p < sample.length; p += stride) if (sample[p] && covered[p]) n++;
+  for (let i = 0; i < sample.length; i++) { const p = sample[i]!; if (p % stride === 0 && covered[p]) n++; }
   if (n < 50) return null;
   const ys = new Float32Array(n); const cbs = new Float32Array(n); const crs = new Float32Array(n);
   try {
     let k = 0;
-    for (let p = 0; p < sample.length; p += stride) {
-      if (!sample[p] || !covered[p]) continue;
+    for (let i = 0; i < sample.length; i++) {
+      const p = sample[i]!;
+      if (p % stride !== 0 || !covered[p]) continue;
       const r = face[p * 3]!; const g = face[p * 3 + 1]!; const b = face[p * 3 + 2]!;
       const y = lumaOf(r, g, b);
       ys[k] = y; cbs[k] = 0.564 * (b - y); crs[k] = 0.713 * (r - y); k++;
@@ -85,10 +86,14 @@ export function skinModel(face: Float32Array, sample: Float32Array, covered: Uin
   }
 }
 
-/** The skin sample: the cheeks and nose between the eyes' inner corners and the mouth's corners. */
-export function cheekSample(points: readonly Point[], region: Region): Float32Array {
+/**
+ * The skin sample: the pixels (indices into `region`, in order) of the cheeks and nose between
+ * the eyes' inner corners and the mouth's corners. As a list: the polygon is a small part of the
+ * region, and a region-sized mask cost more to make and to scan than the model itself.
+ */
+export function cheekSample(points: readonly Point[], region: Region): Int32Array {
   const mean = (ids: number[]): Point => [ids.reduce((a, i) => a + points[i]![0], 0) / ids.length, ids.reduce((a, i) => a + points[i]![1], 0) / ids.length];
-  return polygonMask(convexHull([mean(CHEEK_LEFT), points[39]!, points[42]!, mean(CHEEK_RIGHT), points[54]!, points[48]!]), region);
+  return polygonPixels(convexHull([mean(CHEEK_LEFT), points[39]!, points[42]!, mean(CHEEK_RIGHT), points[54]!, points[48]!]), region);
 }
 
 /**
@@ -203,55 +208,69 @@ export const FILL_RADIUS = 0.25;
  * The Poisson blend's boundary, made to run over skin on both sides. At a fixed pixel next to the
  * face where the person's face is covered (`occluded`) or the portrait is not skin (its hair, drawn
  * over the face's outline by the shape move), the offset portrait − face there is hair against
- * skin, and the blend would carry it inwards as a pale or dark haze. There `target` (a copy of the
- * portrait, changed in place) becomes face + the offset of nearby good boundary pixels, so the face
- * meets such pixels at the portrait's skin level; the portrait's own pixels stay in the picture
- * there (they are outside the blend), with the hard edge that hair has.
+ * skin, and the blend would carry it inwards as a pale or dark haze. For the blend's smooth part
+ * such a pixel's offset becomes that of nearby good boundary pixels (blurred over FILL_RADIUS eye
+ * distances; their mean where none is near): written to `shift` as seamlessClone's coarseShift,
+ * on its grid of `step` pixels. The portrait's own pixels stay in the picture there (they are
+ * outside the blend), with the hard edge that hair has. Returns how many pixels were replaced.
  */
 export function fillBadBoundary(
-  target: Float32Array, face: Float32Array, covered: Uint8Array, inside: Uint8Array, occluded: Uint8Array,
+  shift: Float32Array, target: Float32Array, face: Float32Array, covered: Uint8Array, inside: Uint8Array, occluded: Uint8Array,
   points: readonly Point[], region: Region, eyes: number, step: number,
 ): number {
   const { width, height } = region;
-  const count = width * height;
   // Every third pixel is plenty for the portrait's skin model (a median over thousands).
   const model = skinModel(target, cheekSample(points, region), covered, 3);
-  const ring = new Uint8Array(count);
-  const dist = new Float32Array(count);
-  // The good boundary's offsets, summed per cell of `step` pixels, then blurred on the cells.
+  const sy = model ? Math.max(MIN_LUMA_SPREAD, model.sy) : 0;
+  // Per cell of `step` pixels: the good boundary's offsets (summed, then averaged and blurred),
+  // and the bad pixels' count and offsets (to take out of the blend's sums).
   const cw = Math.ceil(width / step); const chh = Math.ceil(height / step);
   const sums = new Float32Array(cw * chh * 3);
   const weight = new Float32Array(cw * chh);
+  const badSums = new Float32Array(cw * chh * 3);
+  const badCount = new Float32Array(cw * chh);
   const smooth = new Float32Array(cw * chh * 3);
   try {
-    for (let p = 0; p < count; p++) ring[p] = covered[p]! & (inside[p] ? 0 : 1);
-    if (model) skinDistance(target, model, count, dist, ring);
     let bad = 0; let good = 0;
     const mean = [0, 0, 0];
     for (let y = 0; y < height; y++) {
       for (let x = 0, p = y * width; x < width; x++, p++) {
-        if (!ring[p]) continue;
-        if (occluded[p] || dist[p]! > NOT_SKIN) { ring[p] = 2; bad++; continue; }
+        if (!covered[p] || inside[p]) continue;
         const q = ((y / step) | 0) * cw + ((x / step) | 0);
-        weight[q]! += 1; good++;
-        for (let c = 0; c < 3; c++) { const d = target[p * 3 + c]! - face[p * 3 + c]!; sums[q * 3 + c]! += d; mean[c]! += d; }
+        const r = target[p * 3]!; const g = target[p * 3 + 1]!; const b = target[p * 3 + 2]!;
+        let notSkin = occluded[p] === 1;
+        if (!notSkin && model) {
+          // skinDistance's rule, inline: darker than the skin and off its chroma.
+          const luma = lumaOf(r, g, b);
+          if ((model.y - luma) / sy / DARKER > NOT_SKIN) {
+            const dcb = 0.564 * (b - luma) - model.cb; const dcr = 0.713 * (r - luma) - model.cr;
+            notSkin = Math.sqrt(dcb * dcb + dcr * dcr) / CHROMA > NOT_SKIN;
+          }
+        }
+        const d0 = r - face[p * 3]!; const d1 = g - face[p * 3 + 1]!; const d2 = b - face[p * 3 + 2]!;
+        if (notSkin) {
+          bad++; badCount[q]! += 1;
+          badSums[q * 3]! += d0; badSums[q * 3 + 1]! += d1; badSums[q * 3 + 2]! += d2;
+          continue;
+        }
+        good++; weight[q]! += 1;
+        sums[q * 3]! += d0; sums[q * 3 + 1]! += d1; sums[q * 3 + 2]! += d2;
+        mean[0]! += d0; mean[1]! += d1; mean[2]! += d2;
       }
     }
     if (bad === 0 || good === 0) return 0;
     for (let c = 0; c < 3; c++) mean[c]! /= good;
     for (let q = 0; q < cw * chh; q++) if (weight[q]) for (let c = 0; c < 3; c++) sums[q * 3 + c]! /= weight[q]!;
     maskedBlur(sums, weight, cw, chh, (FILL_RADIUS * eyes) / step, smooth);
-    for (let y = 0; y < height; y++) {
-      for (let x = 0, p = y * width; x < width; x++, p++) {
-        if (ring[p] !== 2) continue;
-        const q = (((y / step) | 0) * cw + ((x / step) | 0)) * 3;
-        // Far from any good pixel the blur is 0 in every channel: the mean offset instead.
-        const far = smooth[q] === 0 && smooth[q + 1] === 0 && smooth[q + 2] === 0;
-        for (let c = 0; c < 3; c++) target[p * 3 + c] = face[p * 3 + c]! + (far ? mean[c]! : smooth[q + c]!);
-      }
+    for (let q = 0; q < cw * chh; q++) {
+      const n = badCount[q]!;
+      if (!n) continue;
+      // Far from any good pixel the blur is 0 in every channel: the mean offset instead.
+      const far = smooth[q * 3] === 0 && smooth[q * 3 + 1] === 0 && smooth[q * 3 + 2] === 0;
+      for (let c = 0; c < 3; c++) shift[q * 3 + c]! += n * (far ? mean[c]! : smooth[q * 3 + c]!) - badSums[q * 3 + c]!;
     }
     return bad;
   } finally {
-    ring.fill(0); dist.fill(0); sums.fill(0); weight.fill(0); smooth.fill(0);
+    sums.fill(0); weight.fill(0); badSums.fill(0); badCount.fill(0); smooth.fill(0);
   }
 }
