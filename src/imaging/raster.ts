@@ -67,9 +67,11 @@ export function drawArt(dst: Raster, art: Raster, toArt: Affine, region: Region,
   }
 }
 
-/** 1 inside `polygon` (even–odd rule; pixel (x, y) has its centre at x, y), 0 outside, over `region`. */
-export function polygonMask(polygon: readonly Point[], region: Region): Float32Array {
-  const mask = new Float32Array(region.width * region.height);
+/**
+ * The runs of pixels inside `polygon` (even–odd rule; pixel (x, y) has its centre at x, y), row by
+ * row over `region`: `visit(row, from, to)` with columns from (inclusive) to (exclusive), from < to.
+ */
+function insideSpans(polygon: readonly Point[], region: Region, visit: (row: number, from: number, to: number) => void): void {
   const xs: number[] = [];
   for (let row = 0; row < region.height; row++) {
     const y = region.y + row;
@@ -82,30 +84,22 @@ export function polygonMask(polygon: readonly Point[], region: Region): Float32A
     for (let k = 0; k + 1 < xs.length; k += 2) {
       const from = Math.max(0, Math.ceil(xs[k]! - region.x));
       const to = Math.min(region.width, Math.ceil(xs[k + 1]! - region.x));
-      mask.fill(1, row * region.width + from, row * region.width + Math.max(from, to));
+      if (to > from) visit(row, from, to);
     }
   }
+}
+
+/** 1 inside `polygon` (even–odd rule; pixel (x, y) has its centre at x, y), 0 outside, over `region`. */
+export function polygonMask(polygon: readonly Point[], region: Region): Float32Array {
+  const mask = new Float32Array(region.width * region.height);
+  insideSpans(polygon, region, (row, from, to) => mask.fill(1, row * region.width + from, row * region.width + to));
   return mask;
 }
 
 /** The pixels polygonMask sets to 1, as indices into `region` in row order. */
 export function polygonPixels(polygon: readonly Point[], region: Region): Int32Array {
   const spans: number[] = [];
-  const xs: number[] = [];
-  for (let row = 0; row < region.height; row++) {
-    const y = region.y + row;
-    xs.length = 0;
-    for (let i = 0; i < polygon.length; i++) {
-      const [x0, y0] = polygon[i]!; const [x1, y1] = polygon[(i + 1) % polygon.length]!;
-      if ((y0 <= y && y1 > y) || (y1 <= y && y0 > y)) xs.push(x0 + ((y - y0) / (y1 - y0)) * (x1 - x0));
-    }
-    xs.sort((a, b) => a - b);
-    for (let k = 0; k + 1 < xs.length; k += 2) {
-      const from = Math.max(0, Math.ceil(xs[k]! - region.x));
-      const to = Math.min(region.width, Math.ceil(xs[k + 1]! - region.x));
-      if (to > from) spans.push(row * region.width + from, row * region.width + to);
-    }
-  }
+  insideSpans(polygon, region, (row, from, to) => spans.push(row * region.width + from, row * region.width + to));
   let n = 0;
   for (let i = 0; i < spans.length; i += 2) n += spans[i + 1]! - spans[i]!;
   const out = new Int32Array(n);
