@@ -108,10 +108,11 @@ export async function loadFaceModel(settings: WorkerSettings): Promise<FaceModel
   /** face-api's extractFaceTensors (each box clipped to the image and floored, then cut), cut by cropImage. */
   function faceCrops(input: T3, boxes: readonly (Detection | Box)[]): T3[] {
     const [height, width] = input.shape;
-    return boxes
+    // In a tidy, as face-api's own: crops made before one that throws are disposed (and wiped).
+    return tf.tidy(() => boxes
       .map((b) => ('box' in b ? b.forSize(width, height).box : new faceapi.Rect(b.x, b.y, b.width, b.height)).clipAtImageBorders(width, height))
       .filter((box) => box.width > 0 && box.height > 0)
-      .map((box) => cropImage(tf, input, box));
+      .map((box) => cropImage(tf, input, box)));
   }
 
   /**

@@ -156,11 +156,17 @@ function warpFace(out: Raster, source: Raster, template: FaceSwapTemplate, from:
   const warped = new Float32Array(count * 3);
   const covered = new Uint8Array(count);
   const occluded = new Uint8Array(count);
-  for (const [i, j, k] of delaunay(dst)) {
-    warpTriangle(source, [from[i]!, from[j]!, from[k]!], [dst[i]!, dst[j]!, dst[k]!], region, warped, covered);
+  try {
+    for (const [i, j, k] of delaunay(dst)) {
+      warpTriangle(source, [from[i]!, from[j]!, from[k]!], [dst[i]!, dst[j]!, dst[k]!], region, warped, covered);
+    }
+    flattenCast(warped, covered, region.width, region.height, CAST_RADIUS * eyes);
+    if (template.blend !== 'feather') findOccluded(warped, covered, dst, region, eyes, occluded);
+  } catch (error) {
+    // Not handed to the caller: zeroed here.
+    warped.fill(0); covered.fill(0); occluded.fill(0);
+    throw error;
   }
-  flattenCast(warped, covered, region.width, region.height, CAST_RADIUS * eyes);
-  if (template.blend !== 'feather') findOccluded(warped, covered, dst, region, eyes, occluded);
   return { region, hull, dst, eyes, warped, covered, occluded };
 }
 
