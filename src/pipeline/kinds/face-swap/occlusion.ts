@@ -97,21 +97,24 @@ export function cheekSample(points: readonly Point[], region: Region): Int32Arra
 }
 
 /**
- * Per pixel: how far from the skin, as min(darker ÷ DARKER, chroma ÷ CHROMA): above 1 when both
- * darker than the skin and off its chroma. A colour cast alone (the other cheek in blue light) is
- * not darker; a light shadow stays within both.
+ * How far an RGB colour is from the skin, as min(darker ÷ DARKER, chroma ÷ CHROMA): above 1
+ * (NOT_SKIN) when both darker than the skin and off its chroma. A colour cast alone (the other
+ * cheek in blue light) is not darker; a light shadow stays within both.
  */
+function fromSkin(r: number, g: number, b: number, model: SkinModel): number {
+  const y = lumaOf(r, g, b);
+  // Absolute chroma: measured relative to luma, dark brown hair has the skin's (and went unfound on the samples).
+  const dcb = 0.564 * (b - y) - model.cb; const dcr = 0.713 * (r - y) - model.cr;
+  const dark = (model.y - y) / Math.max(MIN_LUMA_SPREAD, model.sy) / DARKER;
+  const chroma = Math.sqrt(dcb * dcb + dcr * dcr) / CHROMA;
+  return dark < chroma ? dark : chroma;
+}
+
+/** fromSkin per pixel of `face` (RGB), where `only` (if given) is set. */
 export function skinDistance(face: Float32Array, model: SkinModel, count: number, out: Float32Array, only?: Uint8Array): void {
-  const sy = Math.max(MIN_LUMA_SPREAD, model.sy);
   for (let p = 0; p < count; p++) {
     if (only && !only[p]) continue;
-    const r = face[p * 3]!; const g = face[p * 3 + 1]!; const b = face[p * 3 + 2]!;
-    const y = lumaOf(r, g, b);
-    // Absolute chroma: measured relative to luma, dark brown hair has the skin's (and went unfound on the samples).
-    const dcb = 0.564 * (b - y) - model.cb; const dcr = 0.713 * (r - y) - model.cr;
-    const dark = (model.y - y) / sy / DARKER;
-    const chroma = Math.sqrt(dcb * dcb + dcr * dcr) / CHROMA;
-    out[p] = dark < chroma ? dark : chroma;
+    out[p] = fromSkin(face[p * 3]!, face[p * 3 + 1]!, face[p * 3 + 2]!, model);
   }
 }
 
@@ -131,6 +134,7 @@ export function occluded(
   const small = new Float32Array(count * 3);
   const defined = new Uint8Array(count);
   const dist = new Float32Array(count);
+  let m: Float32Array | undefined;
   try {
     for (let y = 0; y < region.height; y++) {
       for (let x = 0, p = y * region.width; x < region.width; x++, p++) {
@@ -149,7 +153,7 @@ export function occluded(
     const at = points.map(([x, y]) => [x / 2, y / 2] as const);
     const model = skinModel(small, cheekSample(at, half), defined);
     if (!model) return 0;
-    const m = polygonMask(inset(convexHull(FEATURES.map((i) => at[i]!)), -FEATURE_MARGIN * eyes / 2), half);
+    m = polygonMask(inset(convexHull(FEATURES.map((i) => at[i]!)), -FEATURE_MARGIN * eyes / 2), half);
     for (let q = 0; q < count; q++) m[q] = defined[q] && !m[q] ? 1 : 0;
     skinDistance(small, model, count, dist, defined);
     for (let q = 0; q < count; q++) m[q] = m[q] && dist[q]! > NOT_SKIN ? 1 : 0;
@@ -162,10 +166,10 @@ export function occluded(
         if (covered[p] && m[(y >> 1) * w + (x >> 1)]) { out[p] = 1; n++; }
       }
     }
-    m.fill(0);
     return n;
   } finally {
-    small.fill(0); defined.fill(0); dist.fill(0);
+    // m is where the person's hair is: zeroed with the face's colours.
+    small.fill(0); defined.fill(0); dist.fill(0); m?.fill(0);
   }
 }
 
@@ -221,7 +225,6 @@ export function fillBadBoundary(
   const { width, height } = region;
   // Every third pixel is plenty for the portrait's skin model (a median over thousands).
   const model = skinModel(target, cheekSample(points, region), covered, 3);
-  const sy = model ? Math.max(MIN_LUMA_SPREAD, model.sy) : 0;
   // Per cell of `step` pixels: the good boundary's offsets (summed, then averaged and blurred),
   // and the bad pixels' count and offsets (to take out of the blend's sums).
   const cw = Math.ceil(width / step); const chh = Math.ceil(height / step);
@@ -238,15 +241,7 @@ export function fillBadBoundary(
         if (!covered[p] || inside[p]) continue;
         const q = ((y / step) | 0) * cw + ((x / step) | 0);
         const r = target[p * 3]!; const g = target[p * 3 + 1]!; const b = target[p * 3 + 2]!;
-        let notSkin = occluded[p] === 1;
-        if (!notSkin && model) {
-          // skinDistance's rule, inline: darker than the skin and off its chroma.
-          const luma = lumaOf(r, g, b);
-          if ((model.y - luma) / sy / DARKER > NOT_SKIN) {
-            const dcb = 0.564 * (b - luma) - model.cb; const dcr = 0.713 * (r - luma) - model.cr;
-            notSkin = Math.sqrt(dcb * dcb + dcr * dcr) / CHROMA > NOT_SKIN;
-          }
-        }
+        const notSkin = occluded[p] === 1 || (!!model && fromSkin(r, g, b, model) > NOT_SKIN);
         const d0 = r - face[p * 3]!; const d1 = g - face[p * 3 + 1]!; const d2 = b - face[p * 3 + 2]!;
         if (notSkin) {
           bad++; badCount[q]! += 1;
